@@ -1,0 +1,99 @@
+"""Leadpages: landing pages and lead delivery for real-estate project partners."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from leadpages import config as settings
+from leadpages.config import ROOT, ConfigError
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application from `LEADPAGES_*` settings, with `overrides` (tests) on top."""
+    values = settings.load()
+    if overrides:
+        values.update(overrides)
+        if "SECRET_KEY" in overrides or "DATABASE_URL" in overrides:
+            values["_explicit"] = values.get("_explicit", set()) | (
+                {"SECRET_KEY", "DATABASE_URL"} & set(overrides)
+            )
+    values = settings.finish(values)
+
+    app = Flask(
+        "leadpages",
+        root_path=str(ROOT),
+        instance_path=values["INSTANCE_PATH"],
+        template_folder="templates",
+        static_folder="static",
+    )
+    app.config.update(_flask_config(values))
+    register_extensions(app)
+    register_web(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def _flask_config(values: dict[str, Any]) -> dict[str, Any]:
+    """Our settings plus the Flask and extension keys derived from them."""
+    production = values["ENV"] == "production"
+    return {
+        **values,
+        "TESTING": values["ENV"] == "test",
+        "MAX_CONTENT_LENGTH": values["MAX_REQUEST_BYTES"],
+        "SESSION_COOKIE_NAME": "lp_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        # Static file names carry a content hash (see web.assets), so they may be cached for a year.
+        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
+        # The public form keeps working however long the visitor takes to fill it in.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": production,
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "BABEL_DEFAULT_LOCALE": values["DEFAULT_LANGUAGE"],
+        "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE_URL"],
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": values.get("RATELIMIT_ENABLED", True),
+    }
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, translations, CSRF protection and rate limits."""
+    from leadpages.extensions import babel, csrf, db, limiter
+    from leadpages.i18n import select_locale
+
+    db.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_web(app: Flask) -> None:
+    """Proxy handling, security headers, template helpers and error pages."""
+    from leadpages.web import errors, hosting, templating
+
+    hosting.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per surface."""
+    from leadpages.public.views import bp as public
+
+    app.register_blueprint(public)
+
+
+def register_commands(app: Flask) -> None:
+    """The `leadpages` commands that live beside the code they drive."""
+    from leadpages.cli import db_group, demo_command, serve_command
+
+    app.cli.add_command(db_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve_command)

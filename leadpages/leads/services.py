@@ -1,0 +1,149 @@
+"""Lead intake: the one place where a submitted form becomes a lead and its outbox rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from leadpages.db import utcnow
+from leadpages.delivery.services import enqueue_lead
+from leadpages.identifiers import canonical_email
+from leadpages.leads import consents
+from leadpages.leads.models import Lead
+from leadpages.notices.services import current_notice
+from leadpages.projects import services as projects
+from leadpages.projects.models import Project
+
+
+class IntakeClosed(Exception):
+    """The project takes no requests now (closed, draft, or no arrangement in force)."""
+
+
+@dataclass(frozen=True)
+class LeadInput:
+    """What a person gave, validated and normalised by the form (or, later, the API)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    postcode: str | None = None
+    country: str | None = None
+    budget_amount: Decimal | None = None
+    budget_currency: str | None = None
+    preferred_location: str | None = None
+    bedrooms: int | None = None
+    garden: str | None = None
+    timeframe: str | None = None
+    contact_preference: str | None = None
+    message: str | None = None
+    marketing_email_opt_in: bool = False
+    ads_objected: bool = False
+    ads_consented: bool = False
+
+
+#: The optional details a later submission may add to an earlier lead.
+DETAILS = (
+    "postcode", "country", "budget_amount", "budget_currency", "preferred_location", "bedrooms",
+    "garden", "timeframe", "contact_preference",
+)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """The outcome: the lead, and whether this submission created it."""
+
+    lead: Lead
+    created: bool
+
+
+def submit_lead(
+    session: Session,
+    project: Project,
+    data: LeadInput,
+    *,
+    lang: str,
+    campaign_code: str | None,
+    source_ip: str | None,
+    now: datetime | None = None,
+) -> Intake:
+    """Store a submission as a new lead with its outbox rows, or fold it into the person's lead.
+
+    A second submission by the same email or phone for the same project within the duplicate
+    window is the same lead: nothing new is delivered, new optional details are added, and a
+    newly ticked opt-in or objection is recorded (an objection is never undone this way).
+    Flushes; the caller commits.
+    """
+    if not projects.accepts_leads(project):
+        raise IntakeClosed(project.slug)
+    now = now or utcnow()
+    projects.lock_for_intake(session, project)
+    email_key = canonical_email(data.email)
+    earlier = find_duplicate(session, project, email_key, data.phone, now)
+    if earlier is not None:
+        merge_submission(earlier, data, now)
+        session.flush()
+        return Intake(earlier, created=False)
+
+    basis = current_app.config["AUDIENCE_BASIS"]
+    values = {f.name: getattr(data, f.name) for f in fields(data)}
+    lead = Lead(
+        **values,
+        project=project,
+        project_id=project.id,
+        partner_id=project.partner_id,
+        email_canonical=email_key,
+        campaign_code=campaign_code,
+        language=lang,
+        marketing_email_text_version=consents.MARKETING_EMAIL.version,
+        audience_basis=basis,
+        ads_text_version=consents.ads_choice(basis).version,
+        notice=current_notice(session, lang),
+        source_ip=source_ip,
+        created_at=now,
+        updated_at=now,
+        last_submitted_at=now,
+    )
+    session.add(lead)
+    session.flush()
+    enqueue_lead(session, lead)
+    return Intake(lead, created=True)
+
+
+def find_duplicate(
+    session: Session, project: Project, email_key: str, phone: str, now: datetime
+) -> Lead | None:
+    """The person's lead for this project within the duplicate window, by email or phone."""
+    window = timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
+    return session.scalars(
+        select(Lead)
+        .where(
+            Lead.project_id == project.id,
+            Lead.status != "erased",
+            Lead.created_at >= now - window,
+            or_(Lead.email_canonical == email_key, Lead.phone == phone),
+        )
+        .order_by(Lead.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def merge_submission(lead: Lead, data: LeadInput, now: datetime) -> None:
+    """Add what a repeated submission brings to the lead it repeats."""
+    for name in DETAILS:
+        value = getattr(data, name)
+        if value is not None and getattr(lead, name) is None:
+            setattr(lead, name, value)
+    if data.message and data.message not in (lead.message or ""):
+        lead.message = f"{lead.message}\n\n{data.message}" if lead.message else data.message
+    lead.marketing_email_opt_in = lead.marketing_email_opt_in or data.marketing_email_opt_in
+    lead.ads_objected = lead.ads_objected or data.ads_objected
+    lead.ads_consented = (lead.ads_consented or data.ads_consented) and not lead.ads_objected
+    lead.submission_count += 1
+    lead.last_submitted_at = now
+    lead.updated_at = now

@@ -1,0 +1,22 @@
+"""Every model, imported once so that the metadata (and Alembic) sees all tables."""
+
+from leadpages.db import Base
+from leadpages.delivery.models import Delivery
+from leadpages.leads.models import Lead
+from leadpages.notices.models import PrivacyNotice
+from leadpages.partners.models import Partner
+from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
+from leadpages.visits.models import VisitTotal
+
+__all__ = [
+    "Base",
+    "Category",
+    "Delivery",
+    "Lead",
+    "Partner",
+    "PrivacyNotice",
+    "Project",
+    "ProjectPhoto",
+    "ProjectText",
+    "VisitTotal",
+]

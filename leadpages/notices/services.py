@@ -1,0 +1,51 @@
+"""The operator's privacy notice: rendered from its template, stored as a new version on change."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import render_template
+from flask_babel import force_locale
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from leadpages.notices.models import PrivacyNotice
+from leadpages.operator import get_operator
+
+
+def render_notice(lang: str) -> str:
+    """The notice's HTML in `lang` as the current templates and operator settings make it."""
+    with force_locale(lang):
+        return render_template(f"notices/privacy.{lang}.html", operator=get_operator()).strip()
+
+
+def current_notice(session: Session, lang: str) -> PrivacyNotice:
+    """The stored version of today's notice in `lang`, stored now if its text is new.
+
+    What a person is shown is thus always a stored version: the lead refers to it, and a later
+    change of wording or of the operator's details becomes version n+1 without anyone publishing
+    by hand.
+    """
+    body = render_notice(lang)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    found = session.scalar(
+        select(PrivacyNotice).where(PrivacyNotice.language == lang, PrivacyNotice.digest == digest)
+    )
+    if found is not None:
+        return found
+    latest = session.scalar(
+        select(func.max(PrivacyNotice.version)).where(PrivacyNotice.language == lang)
+    )
+    notice = PrivacyNotice(language=lang, version=(latest or 0) + 1, body=body, digest=digest)
+    try:
+        with session.begin_nested():
+            session.add(notice)
+    except IntegrityError:
+        # Another process stored the same text a moment ago; use its row.
+        return session.scalars(
+            select(PrivacyNotice).where(
+                PrivacyNotice.language == lang, PrivacyNotice.digest == digest
+            )
+        ).one()
+    return notice

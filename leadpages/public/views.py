@@ -1,0 +1,163 @@
+"""The public site: the project list, landing pages and their form, notices and rights pages."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response as BaseResponse
+
+from leadpages.extensions import csrf, db, limiter
+from leadpages.i18n import negotiate_language
+from leadpages.leads.forms import LeadForm
+from leadpages.leads.services import IntakeClosed, submit_lead
+from leadpages.notices.services import current_notice
+from leadpages.projects import services as projects
+from leadpages.public import pages
+from leadpages.visits.services import VisitCounter, campaign_code
+
+bp = Blueprint("public", __name__)
+
+LANG = "<any(nl, fr, en):lang>"
+
+
+@bp.record_once
+def _setup(state: object) -> None:
+    app: Flask = state.app  # type: ignore[attr-defined]
+    app.extensions["leadpages.pages"] = pages.PageCache()
+    app.extensions["leadpages.visits"] = VisitCounter(
+        lambda: db.factory(),  # type: ignore[misc]
+        app.config["VISIT_FLUSH_SECONDS"],
+    )
+
+
+def _html(body: str, status: int = 200) -> Response:
+    response = make_response(body, status)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    return response
+
+
+@bp.get("/")
+def index() -> Response:
+    """The published projects, in the browser's language."""
+    response = _html(render_template("public/index.html",
+                                     projects=projects.list_published(db.session)))
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get(f"/{LANG}/")
+def index_lang(lang: str) -> Response:
+    """The published projects, in `lang`."""
+    return _html(render_template("public/index.html",
+                                 projects=projects.list_published(db.session)))
+
+
+@bp.get("/p/<slug>")
+def project_negotiate(slug: str) -> BaseResponse:
+    """Send the visitor to the page in their browser's language, keeping the campaign."""
+    target = url_for("public.project", lang=negotiate_language(), slug=slug, **request.args)
+    response = redirect(target, 302)
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.route(f"/{LANG}/p/<slug>", methods=["GET", "HEAD", "POST"])
+@csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
+@limiter.limit(lambda: current_app.config["RATELIMIT_LEADS"], methods=["POST"])
+def project(lang: str, slug: str) -> BaseResponse:
+    """The landing page and, on POST, its form's submission."""
+    if request.method == "POST":
+        return _submit(lang, slug)
+    page = pages.cached_landing(lang, slug)
+    if page is None:
+        abort(404)
+    if lang not in page.languages:
+        return redirect(url_for("public.project", lang=page.languages[0], slug=slug,
+                                **request.args))
+    code = campaign_code(request.args.get("c"), request.args.get("utm_campaign"))
+    if request.method == "GET":
+        visits: VisitCounter = current_app.extensions["leadpages.visits"]
+        visits.record(page.project_id, code)
+    return _html(pages.fill_slots(page, code))
+
+
+def _submit(lang: str, slug: str) -> BaseResponse:
+    project = projects.get_public_project(db.session, slug)
+    if project is None or lang not in project.languages:
+        abort(404)
+    if not projects.accepts_leads(project):
+        # The page now says it takes no requests; show it rather than an error.
+        return redirect(url_for("public.project", lang=lang, slug=slug), 303)
+    form = LeadForm(project=project, basis=current_app.config["AUDIENCE_BASIS"])
+    code = campaign_code(form.c.data)
+    if form.validate():
+        try:
+            submit_lead(db.session, project, form.to_input(), lang=lang, campaign_code=code,
+                        source_ip=request.remote_addr)
+        except IntakeClosed:
+            db.session.rollback()
+            return redirect(url_for("public.project", lang=lang, slug=slug), 303)
+        db.session.commit()
+        return redirect(url_for("public.thanks", lang=lang, slug=slug), 303)
+    body = pages.render_landing(project, lang, form, csrf_value=generate_csrf(),
+                                started_value=form.started.data, campaign_value=code or "")
+    return _html(body, 422)
+
+
+@bp.get(f"/{LANG}/p/<slug>/thanks")
+def thanks(lang: str, slug: str) -> Response:
+    """What happens next, who will call, and how to object or use one's rights."""
+    project = projects.get_public_project(db.session, slug)
+    if project is None:
+        abort(404)
+    return _html(render_template("public/thanks.html", project=project,
+                                 text=project.text(lang) or project.texts[0]))
+
+
+@bp.get(f"/{LANG}/privacy")
+def privacy(lang: str) -> Response:
+    """The operator's privacy notice, as the stored current version."""
+    notice = current_notice(db.session, lang)
+    db.session.commit()
+    return _html(render_template("public/privacy.html", notice=notice))
+
+
+@bp.get(f"/{LANG}/p/<slug>/privacy")
+def project_privacy(lang: str, slug: str) -> Response:
+    """Who the joint controllers of this project's leads are and who does what."""
+    project = projects.get_public_project(db.session, slug)
+    if project is None:
+        abort(404)
+    return _html(render_template("public/project_privacy.html", project=project,
+                                 text=project.text(lang) or project.texts[0]))
+
+
+@bp.get(f"/{LANG}/rights")
+def rights(lang: str) -> Response:
+    """The person's rights and how to use them."""
+    return _html(render_template("public/rights.html"))
+
+
+@bp.get(f"/{LANG}/object")
+def object_(lang: str) -> Response:
+    """How to object to ads and emails about similar projects."""
+    return _html(render_template("public/object.html"))
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Landing pages may be indexed; thanks pages say noindex themselves."""
+    response = make_response("User-agent: *\nAllow: /\n")
+    response.mimetype = "text/plain"
+    return response

@@ -1,0 +1,259 @@
+"""Fixtures: one application on a real database, each test inside a rolled-back transaction.
+
+The database is SQLite in a temporary folder, or PostgreSQL when LEADPAGES_TEST_DATABASE_URL
+names one (CI does both). The schema is built by the real migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from leadpages import create_app
+from leadpages.extensions import db, limiter
+from leadpages.partners.models import Partner
+from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # No test reaches the outside world: only loopback servers that tests start themselves.
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("localhost", "::1") or sock.family == socket.AF_UNIX
+        ):
+            raise RuntimeError(f"tests may not connect to {address!r}")
+        return real_connect(sock, address)
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
+
+
+def base_overrides(tmp: Path, database_url: str) -> dict[str, Any]:
+    """Settings for a test application: fast forms, no page cache, immediate visit counts."""
+    return {
+        "ENV": "test",
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "UPLOAD_PATH": str(tmp / "uploads"),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "FORM_MIN_SECONDS": 0,
+        "PAGE_CACHE_SECONDS": 0,
+        "VISIT_FLUSH_SECONDS": 0,
+        "RATELIMIT_LEADS": "1000 per minute",
+    }
+
+
+def reset_schema(app: Flask) -> None:
+    """Start from an empty database and apply every migration."""
+    from alembic import command
+
+    from leadpages.cli import alembic_config
+
+    url = app.config["DATABASE_URL"]
+    if url.startswith("postgresql"):
+        assert db.engine is not None
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("LEADPAGES_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp("app")
+    application = create_app(base_overrides(tmp, database_url))
+    reset_schema(application)
+    yield application
+    assert db.engine is not None
+    db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run each test that uses the app inside a transaction that is rolled back afterwards."""
+    if "app" not in request.fixturenames or "live_server" in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    assert db.engine is not None
+    factory = db.factory
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.bind(connection)
+    limiter.reset()
+    app.extensions["leadpages.pages"].clear()
+    try:
+        yield
+    finally:
+        db.factory = factory
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_partner(session: Session) -> Callable[..., Partner]:
+    counter = iter(range(1, 10_000))
+
+    def make(**values: Any) -> Partner:
+        n = next(counter)
+        fields: dict[str, Any] = {
+            "slug": f"partner-{n}",
+            "legal_name": f"Partner {n} NV",
+            "enterprise_number": f"BE 0400.000.{n:03d}",
+            "address": "Teststraat 1, 9000 Gent",
+            "contact_name": "Anna Peeters",
+            "contact_email": f"anna@partner{n}.example",
+            "privacy_email": f"privacy@partner{n}.example",
+            "email_recipients": [f"leads@partner{n}.example"],
+            "webhook_url": None,
+        }
+        fields.update(values)
+        partner = Partner(**fields)
+        session.add(partner)
+        session.flush()
+        return partner
+
+    return make
+
+
+@pytest.fixture
+def make_project(session: Session, make_partner: Callable[..., Partner]) -> Callable[..., Project]:
+    counter = iter(range(1, 10_000))
+
+    def make(partner: Partner | None = None, category: str = "residential",
+             **values: Any) -> Project:
+        n = next(counter)
+        fields: dict[str, Any] = {
+            "slug": f"project-{n}",
+            "status": "published",
+            "city": "Gent",
+            "postcode": "9000",
+            "country": "BE",
+            "units_total": 12,
+            "units_available": 5,
+            "price_min": Decimal("250000"),
+            "price_max": Decimal("450000"),
+            "currency": "EUR",
+            "unit_types": ["apartment"],
+            "delivery_date": date(2028, 6, 1),
+            "languages": ["nl", "fr", "en"],
+            "optional_fields": ["postcode", "budget", "preferred_location", "features",
+                                "timeframe", "contact_preference", "message"],
+        }
+        fields.update(values)
+        project = Project(partner=partner or make_partner(), **fields)
+        project.texts = [
+            ProjectText(language=lang, title=f"{title} {n}", tagline=f"{tagline} {n}",
+                        description=f"{title} {n}.\n\nMore text.")
+            for lang, title, tagline in (
+                ("nl", "Residentie", "Wonen in het groen"),
+                ("fr", "Résidence", "Vivre dans la verdure"),
+                ("en", "Residence", "Living in the green"),
+            )
+            if lang in fields["languages"]
+        ]
+        project.photos = [ProjectPhoto(position=0, key=f"k{n}", width=1600, height=1067,
+                                       widths=[480, 960, 1600], alt={"en": "A building"})]
+        project.categories = list(session.query(Category).filter_by(code=category))
+        session.add(project)
+        session.flush()
+        return project
+
+    return make
+
+
+class HiddenInputs(HTMLParser):
+    """Collects the hidden inputs of the lead form in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form" and "lead" in (attributes.get("class") or ""):
+            self._in_form = True
+        if self._in_form and tag == "input" and attributes.get("type") == "hidden":
+            self.values[attributes["name"] or ""] = attributes.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+
+
+def hidden_inputs(html: str) -> dict[str, str]:
+    """The hidden fields (CSRF token, start time, campaign) of the page's lead form."""
+    parser = HiddenInputs()
+    parser.feed(html)
+    return parser.values
+
+
+VALID = {
+    "first_name": "Jan",
+    "last_name": "Janssens",
+    "email": "jan.janssens@example.com",
+    "phone": "0470 12 34 56",
+}
+
+
+@pytest.fixture
+def submit(client: FlaskClient) -> Callable[..., Any]:
+    """Open a project's page in `lang` and send its form with `fields` over the defaults."""
+
+    def send(project: Project, lang: str = "en", query: str = "", **fields: Any) -> Any:
+        page = client.get(f"/{lang}/p/{project.slug}{query}")
+        assert page.status_code == 200, page.status_code
+        data = {**hidden_inputs(page.get_data(as_text=True)), **VALID, **fields}
+        data = {k: v for k, v in data.items() if v is not None}
+        return client.post(f"/{lang}/p/{project.slug}", data=data)
+
+    return send
+
+
+def text_of(response: Any) -> str:
+    """A response body as text with tags removed and white space folded, for `in` checks."""
+    body = response.get_data(as_text=True)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
