@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install translations browser bench lint clean
+.PHONY: run test install translations messages browser bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ install: $(STAMP) translations
 # Compiled catalogues are build output (.gitignore'd); the .po files are the source.
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+# After changing visible texts: refresh the template and merge it into nl and fr, then translate.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+	  --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
+	  --omit-header
 
 run: install
 	$(BIN)/leadpages db upgrade

@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField
 from wtforms import Form as BaseForm
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextArea
 
@@ -210,9 +211,8 @@ def start_token_age(token: str) -> float | None:
     return max(age, 0.0)
 
 
-def _choices(mapping: dict[str, Any], blank: Any = None) -> list[tuple[str, Any]]:
-    choices = [(code, label) for code, label in mapping.items()]
-    return [("", blank), *choices] if blank is not None else choices
+def _options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _strip(value: Any) -> Any:
@@ -241,28 +241,28 @@ class LeadForm(FlaskForm):
                                            "inputmode": "tel"})
     postcode = StringField(_l("Postcode"), [Optional(), MaxLength(12), PlainText(), Postcode()],
                            **TEXT, render_kw={"autocomplete": "postal-code"})
-    country = SelectField(_l("Country"), choices=_choices(COUNTRIES), default="BE",
+    country = SelectField(_l("Country"), choices=_options(*COUNTRIES.items()), default="BE",
                           render_kw={"autocomplete": "country"})
     budget_amount = StringField(_l("Budget"), [Optional(), MaxLength(24), Amount()], **TEXT,
                                 render_kw={"inputmode": "decimal"})
-    budget_currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES],
+    budget_currency = SelectField(_l("Currency"), choices=_options(*((c, c) for c in CURRENCIES)),
                                   default="EUR")
     preferred_location = StringField(_l("Preferred location"),
                                      [Optional(), MaxLength(120), PlainText()], **TEXT)
-    bedrooms = SelectField(_l("Bedrooms"), choices=[
+    bedrooms = SelectField(_l("Bedrooms"), choices=_options(
         ("", _l("No preference")), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"),
         ("5", _l("5 or more")),
-    ], default="")
-    garden = SelectField(_l("Garden"), choices=[
+    ), default="")
+    garden = SelectField(_l("Garden"), choices=_options(
         ("", _l("No preference")), ("yes", _l("With a garden")), ("no", _l("No garden needed")),
-    ], default="")
-    timeframe = SelectField(_l("When do you plan to buy?"), choices=[
+    ), default="")
+    timeframe = SelectField(_l("When do you plan to buy?"), choices=_options(
         ("", _l("Not sure yet")), ("3m", _l("Within 3 months")), ("6m", _l("Within 6 months")),
         ("12m", _l("Within a year")), ("later", _l("In more than a year")),
-    ], default="")
-    contact_preference = RadioField(_l("How would you like to be contacted?"), choices=[
+    ), default="")
+    contact_preference = RadioField(_l("How would you like to be contacted?"), choices=_options(
         ("phone", _l("A phone call")), ("visit", _l("A visit")), ("brochure", _l("A brochure")),
-    ], validate_choice=False)
+    ), validate_choice=False)
     message = StringField(_l("Message"), [Optional(), MaxLength(2000), PlainText(multiline=True)],
                           widget=TextArea(), **TEXT)
     marketing_email = BooleanField(consents.MARKETING_EMAIL.label)
@@ -301,7 +301,7 @@ class LeadForm(FlaskForm):
         """Field checks, then the checks that tell people from robots."""
         valid = super().validate(extra_validators)
         if "contact_preference" in self and self.contact_preference.data not in (
-            None, "", *(code for code, _label in self.contact_preference.choices)
+            None, "", *(choice.value for choice in self.contact_preference.choices)
         ):
             self.contact_preference.errors = [str(_l("Choose one of the options."))]
             valid = False

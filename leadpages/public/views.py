@@ -87,6 +87,9 @@ def project(lang: str, slug: str) -> BaseResponse:
                                 **request.args))
     code = campaign_code(request.args.get("c"), request.args.get("utm_campaign"))
     if request.method == "GET":
+        # The view only read. End that transaction first: the counter writes through its own
+        # session, which must not wait on this one (SQLite transactions hold the write lock).
+        db.session.close()
         visits: VisitCounter = current_app.extensions["leadpages.visits"]
         visits.record(page.project_id, code)
     return _html(pages.fill_slots(page, code))

@@ -37,8 +37,12 @@ def money(amount: Decimal | int | None, currency: str) -> str:
     """An amount in the visitor's language, without cents for round amounts."""
     if amount is None:
         return ""
-    whole = Decimal(amount) == Decimal(amount).to_integral_value()
-    return format_currency(amount, currency, format="¤#,##0" if whole else None)
+    if Decimal(amount) != Decimal(amount).to_integral_value():
+        return format_currency(amount, currency)
+    # The language's own currency pattern, without its fraction digits.
+    pattern = get_locale().currency_formats["standard"].pattern.split(";")[0]
+    pattern = pattern.replace(".00", "")
+    return format_currency(amount, currency, format=pattern, currency_digits=False)
 
 
 def month_year(value: date | None) -> str:
@@ -49,6 +53,20 @@ def month_year(value: date | None) -> str:
 def unit_type_names(codes: list[str]) -> str:
     """Unit type codes as names in the visitor's language."""
     return ", ".join(str(UNIT_TYPES.get(code, code)) for code in codes)
+
+
+def input_attrs(field: Any, hint: str | None, required: bool) -> dict[str, str]:
+    """Accessibility attributes of a form input: its hint, its error, whether it is required."""
+    described = [f"{field.id}-hint"] if hint else []
+    attrs: dict[str, str] = {}
+    if field.errors:
+        described.append(f"{field.id}-error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if required:
+        attrs["aria-required"] = "true"
+    return attrs
 
 
 def current_lang() -> str:
@@ -73,6 +91,7 @@ def init_app(app: Flask) -> None:
         month_year=month_year,
         current_lang=current_lang,
         unit_type_names=unit_type_names,
+        input_attrs=input_attrs,
         lang_url=lang_url,
         LANGUAGES=LANGUAGES,
         LANGUAGE_NAMES=LANGUAGE_NAMES,

@@ -1,0 +1,1 @@
+"""Photos and logos: validation, clean re-encoding and storage."""
