@@ -92,8 +92,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The `leadpages` commands that live beside the code they drive."""
-    from leadpages.cli import db_group, demo_command, serve_command
+    from leadpages.cli import db_group, demo_command, serve_command, settings_command
 
-    app.cli.add_command(db_group)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(serve_command)
+    for command in (db_group, demo_command, serve_command, settings_command):
+        app.cli.add_command(command)

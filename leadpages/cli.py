@@ -89,6 +89,14 @@ def demo_command() -> None:
         click.echo("Demo data already present; nothing changed.")
 
 
+@click.command("settings")
+def settings_command() -> None:
+    """Print every LEADPAGES_* setting with its default, as a Markdown table."""
+    from leadpages.config import settings_table
+
+    click.echo(settings_table())
+
+
 @click.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address to listen on.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
@@ -117,3 +125,7 @@ def serve_command(bind: str, workers: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     codes = [child.wait() for child in children]
     sys.exit(max(codes))
+
+
+if __name__ == "__main__":
+    main()

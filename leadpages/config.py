@@ -1,7 +1,7 @@
 """Settings: embedded defaults, `LEADPAGES_*` environment variables, and their checks.
 
 Every setting is declared once below with its parser, its default and a line of help. The README's
-configuration table is generated from the same list (`leadpages config`), so the two cannot drift.
+configuration table is generated from the same list (`leadpages settings`), so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ENV", _choice(*ENVIRONMENTS), "development",
             "development, production or test; production enforces the required settings."),
     Setting("INSTANCE_PATH", _text, str(ROOT / "instance"),
-            "Folder for the SQLite database, the generated secret key, uploads and the mail sink."),
+            "Folder for the SQLite database, the generated secret key and uploads."),
     Setting("SECRET_KEY", _text, None,
             "Signs sessions and form tokens. Generated once into the instance folder in "
             "development; required (32+ characters) in production.",

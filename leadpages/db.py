@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from flask import Flask, current_app, g
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -86,43 +85,57 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-class Database:
-    """The engine and a session per request (or per CLI command, or per worker turn)."""
+@dataclass
+class DatabaseState:
+    """One application's engine and session factory."""
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.factory: sessionmaker[Session] | None = None
+    engine: Engine
+    factory: sessionmaker[Session]
+
+
+class Database:
+    """The engine and a session per request (or per CLI command, or per worker turn).
+
+    The state lives on each application (`app.extensions`), so two applications in one process
+    (a test suite and its live server) never share an engine.
+    """
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.factory = sessionmaker(self.engine, expire_on_commit=False)
-        app.extensions["leadpages.db"] = self
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["leadpages.db"] = DatabaseState(
+            engine, sessionmaker(engine, expire_on_commit=False)
+        )
         app.teardown_appcontext(self._teardown)
 
-    def bind(self, target: Any) -> None:
-        """Bind new sessions to `target` (a connection in a test's outer transaction)."""
-        self.factory = sessionmaker(
+    def state(self, app: Flask | None = None) -> DatabaseState:
+        """The database state of `app`, or of the current application."""
+        state: DatabaseState = (app or current_app).extensions["leadpages.db"]
+        return state
+
+    @property
+    def engine(self) -> Engine:
+        return self.state().engine
+
+    @property
+    def factory(self) -> sessionmaker[Session]:
+        return self.state().factory
+
+    def bind(self, app: Flask, target: Connection) -> sessionmaker[Session]:
+        """Bind `app`'s new sessions to `target` (a test's outer transaction); returns the old."""
+        state = self.state(app)
+        previous = state.factory
+        state.factory = sessionmaker(
             target, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        return previous
 
     @property
     def session(self) -> Session:
         """This application context's session, opened on first use."""
         if "db_session" not in g:
-            assert self.factory is not None, "Database.init_app was not called"
             g.db_session = self.factory()
         session: Session = g.db_session
         return session
-
-    @contextmanager
-    def new_session(self) -> Iterator[Session]:
-        """A session outside any request, for background threads; closed afterwards."""
-        assert self.factory is not None, "Database.init_app was not called"
-        session = self.factory()
-        try:
-            yield session
-        finally:
-            session.close()
 
     def _teardown(self, _exc: BaseException | None) -> None:
         session = g.pop("db_session", None)

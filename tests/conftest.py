@@ -7,13 +7,10 @@ names one (CI does both). The schema is built by the real migrations.
 from __future__ import annotations
 
 import os
-import re
 import socket
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
-from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +18,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from support import VALID, base_overrides, hidden_inputs
 
 from leadpages import create_app
 from leadpages.extensions import db, limiter
 from leadpages.partners.models import Partner
 from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
-
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,21 +41,6 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect = guarded_connect  # type: ignore[method-assign]
 
 
-def base_overrides(tmp: Path, database_url: str) -> dict[str, Any]:
-    """Settings for a test application: fast forms, no page cache, immediate visit counts."""
-    return {
-        "ENV": "test",
-        "INSTANCE_PATH": str(tmp / "instance"),
-        "UPLOAD_PATH": str(tmp / "uploads"),
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": TEST_SECRET,
-        "FORM_MIN_SECONDS": 0,
-        "PAGE_CACHE_SECONDS": 0,
-        "VISIT_FLUSH_SECONDS": 0,
-        "RATELIMIT_LEADS": "1000 per minute",
-    }
-
-
 def reset_schema(app: Flask) -> None:
     """Start from an empty database and apply every migration."""
     from alembic import command
@@ -68,8 +49,7 @@ def reset_schema(app: Flask) -> None:
 
     url = app.config["DATABASE_URL"]
     if url.startswith("postgresql"):
-        assert db.engine is not None
-        with db.engine.begin() as connection:
+        with db.state(app).engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
     with app.app_context():
@@ -90,8 +70,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator
     application = create_app(base_overrides(tmp, database_url))
     reset_schema(application)
     yield application
-    assert db.engine is not None
-    db.engine.dispose()
+    db.state(application).engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -101,25 +80,24 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     app: Flask = request.getfixturevalue("app")
-    assert db.engine is not None
-    factory = db.factory
-    connection = db.engine.connect()
+    connection = db.state(app).engine.connect()
     outer = connection.begin()
-    db.bind(connection)
+    factory = db.bind(app, connection)
     limiter.reset()
     app.extensions["leadpages.pages"].clear()
     try:
         yield
     finally:
-        db.factory = factory
+        db.state(app).factory = factory
         outer.rollback()
         connection.close()
 
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    with app.app_context():
-        yield db.session
+    """A session on the test's transaction, outside any request (requests open their own)."""
+    with db.state(app).factory() as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -204,41 +182,6 @@ def make_project(session: Session, make_partner: Callable[..., Partner]) -> Call
     return make
 
 
-class HiddenInputs(HTMLParser):
-    """Collects the hidden inputs of the lead form in a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[str, str] = {}
-        self._in_form = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "form" and "lead" in (attributes.get("class") or ""):
-            self._in_form = True
-        if self._in_form and tag == "input" and attributes.get("type") == "hidden":
-            self.values[attributes["name"] or ""] = attributes.get("value") or ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._in_form = False
-
-
-def hidden_inputs(html: str) -> dict[str, str]:
-    """The hidden fields (CSRF token, start time, campaign) of the page's lead form."""
-    parser = HiddenInputs()
-    parser.feed(html)
-    return parser.values
-
-
-VALID = {
-    "first_name": "Jan",
-    "last_name": "Janssens",
-    "email": "jan.janssens@example.com",
-    "phone": "0470 12 34 56",
-}
-
-
 @pytest.fixture
 def submit(client: FlaskClient) -> Callable[..., Any]:
     """Open a project's page in `lang` and send its form with `fields` over the defaults."""
@@ -251,9 +194,3 @@ def submit(client: FlaskClient) -> Callable[..., Any]:
         return client.post(f"/{lang}/p/{project.slug}", data=data)
 
     return send
-
-
-def text_of(response: Any) -> str:
-    """A response body as text with tags removed and white space folded, for `in` checks."""
-    body = response.get_data(as_text=True)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))

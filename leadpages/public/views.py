@@ -35,9 +35,9 @@ LANG = "<any(nl, fr, en):lang>"
 def _setup(state: object) -> None:
     app: Flask = state.app  # type: ignore[attr-defined]
     app.extensions["leadpages.pages"] = pages.PageCache()
+    state = db.state(app)
     app.extensions["leadpages.visits"] = VisitCounter(
-        lambda: db.factory(),  # type: ignore[misc]
-        app.config["VISIT_FLUSH_SECONDS"],
+        lambda: state.factory(), app.config["VISIT_FLUSH_SECONDS"]
     )
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import VALID, hidden_inputs, text_of
 from sqlalchemy import func, select
+from support import VALID, hidden_inputs, text_of
 
 from leadpages.delivery.models import Delivery
 from leadpages.extensions import db
@@ -56,7 +56,9 @@ def test_valid_form_stores_lead_and_outbox_then_redirects(app: Any, submit: Any,
     assert lead.source_ip == "127.0.0.1"
     with app.app_context():
         notice = db.session.get(PrivacyNotice, lead.notice_id)
-        assert notice is not None and notice.language == "nl" and notice.version == 1
+        assert notice is not None
+        assert notice.language == "nl"
+        assert notice.version == 1
         channels = sorted(d.channel for d in db.session.scalars(select(Delivery)))
         assert channels == ["email", "webhook"]
         rows = list(db.session.scalars(select(Delivery)))
@@ -87,7 +89,8 @@ def test_consent_basis_shows_consent_box(app: Any, client: Any, submit: Any,
     app.config["AUDIENCE_BASIS"] = "consent"
     try:
         body = client.get(f"/en/p/{project.slug}").get_data(as_text=True)
-        assert 'name="ads_consent"' in body and 'name="ads_objection"' not in body
+        assert 'name="ads_consent"' in body
+        assert 'name="ads_objection"' not in body
         assert "checked" not in body.split('name="ads_consent"')[0].rsplit("<input", 1)[1]
         submit(project, ads_consent="y")
     finally:
@@ -194,7 +197,8 @@ def test_forged_start_token_is_refused(app: Any, submit: Any, make_project: Any)
     assert response.status_code == 422
     assert "This form had expired" in response.get_data(as_text=True)
     fresh = hidden_inputs(response.get_data(as_text=True))["started"]
-    assert fresh and fresh != "eyJ0IjoxfQ.forged"
+    assert fresh
+    assert fresh != "eyJ0IjoxfQ.forged"
     assert count(app, Lead) == 0
 
 

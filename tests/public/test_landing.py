@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import loaded_urls, text_of
+from support import loaded_urls, text_of
 
 from leadpages.extensions import db
 from leadpages.visits.models import VisitTotal
@@ -56,7 +56,8 @@ def test_page_in_each_language(client: Any, make_project: Any) -> None:
 
 def test_negotiated_address_redirects_to_browser_language(client: Any, make_project: Any) -> None:
     project = make_project()
-    response = client.get(f"/p/{project.slug}?c=spring", headers={"Accept-Language": "fr-BE,fr;q=0.9"})
+    response = client.get(f"/p/{project.slug}?c=spring",
+                          headers={"Accept-Language": "fr-BE,fr;q=0.9"})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/fr/p/{project.slug}?c=spring"
     assert "Accept-Language" in response.headers["Vary"]
@@ -172,7 +173,7 @@ def test_static_files_are_cached_for_a_year(client: Any) -> None:
 
 
 def test_page_cache_serves_fresh_tokens(app: Any, client: Any, make_project: Any) -> None:
-    from conftest import hidden_inputs
+    from support import hidden_inputs
 
     project = make_project()
     app.config["PAGE_CACHE_SECONDS"] = 60
@@ -182,6 +183,7 @@ def test_page_cache_serves_fresh_tokens(app: Any, client: Any, make_project: Any
         second = hidden_inputs(other.get(f"/en/p/{project.slug}?c=two").get_data(as_text=True))
     finally:
         app.config["PAGE_CACHE_SECONDS"] = 0
-    assert first["c"] == "one" and second["c"] == "two"
+    assert first["c"] == "one"
+    assert second["c"] == "two"
     assert first["csrf_token"] != second["csrf_token"]
     assert "@@" not in first["csrf_token"] + first["started"]
