@@ -16,14 +16,13 @@ install: $(STAMP) translations
 
 # Compiled catalogues are build output (.gitignore'd); the .po files are the source.
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile -d translations --statistics
 
 # After changing visible texts: refresh the template and merge it into nl and fr, then translate.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
 	  --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
-	  --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 run: install
 	$(BIN)/leadpages db upgrade
