@@ -260,7 +260,8 @@ def finish(values: dict[str, Any]) -> dict[str, Any]:
         if secret and len(secret) < 32:
             problems.append(
                 f"{PREFIX}SECRET_KEY is too short ({len(secret)} characters): use at least 32, "
-                'for example the output of python -c "import secrets; print(secrets.token_hex(32))".'
+                "for example the output of "
+                'python -c "import secrets; print(secrets.token_hex(32))".'
             )
         if values["DATABASE_URL"].startswith("sqlite") and "DATABASE_URL" not in explicit:
             problems.append(

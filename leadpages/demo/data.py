@@ -173,8 +173,9 @@ ALT_TEXTS = {
          "en": "Villa with pool in the evening light"},
         {"nl": "Glazen gevel van de villa", "fr": "Façade vitrée de la villa",
          "en": "Glass front of the villa"},
-        {"nl": "Woonkamer met zicht op de tuin", "fr": "Séjour avec vue sur le jardin",
-         "en": "Living room overlooking the garden"},
+        {"nl": "Woonkamer met zicht op het zwembad en de duinen",
+         "fr": "Séjour avec vue sur la piscine et les dunes",
+         "en": "Living room overlooking the pool and the dunes"},
     ],
     "industrial": [
         {"nl": "Bedrijfshallen met laadkades", "fr": "Halls avec quais de chargement",

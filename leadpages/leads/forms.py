@@ -290,7 +290,8 @@ class LeadForm(FlaskForm):
         if "country" in self and not self.is_submitted():
             self.country.data = project.country if project.country in COUNTRIES else "BE"
         if "budget_currency" in self and not self.is_submitted():
-            self.budget_currency.data = project.currency if project.currency in CURRENCIES else "EUR"
+            known = project.currency in CURRENCIES
+            self.budget_currency.data = project.currency if known else "EUR"
         self.form_errors: list[str] = []
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Flask,
@@ -66,7 +68,8 @@ def index_lang(lang: str) -> Response:
 @bp.get("/p/<slug>")
 def project_negotiate(slug: str) -> BaseResponse:
     """Send the visitor to the page in their browser's language, keeping the campaign."""
-    target = url_for("public.project", lang=negotiate_language(), slug=slug, **request.args)
+    query: dict[str, Any] = request.args.to_dict()
+    target = url_for("public.project", lang=negotiate_language(), slug=slug, **query)
     response = redirect(target, 302)
     response.vary.add("Accept-Language")
     return response
@@ -83,8 +86,8 @@ def project(lang: str, slug: str) -> BaseResponse:
     if page is None:
         abort(404)
     if lang not in page.languages:
-        return redirect(url_for("public.project", lang=page.languages[0], slug=slug,
-                                **request.args))
+        query: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("public.project", lang=page.languages[0], slug=slug, **query))
     code = campaign_code(request.args.get("c"), request.args.get("utm_campaign"))
     if request.method == "GET":
         # The view only read. End that transaction first: the counter writes through its own

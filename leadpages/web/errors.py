@@ -10,7 +10,8 @@ from werkzeug.exceptions import HTTPException
 #: Title and explanation per status; anything else falls back to the generic pair.
 MESSAGES = {
     400: (_l("This request could not be handled"),
-          _l("Something in the request was not as expected. Go back, reload the page and try again.")),
+          _l("Something in the request was not as expected. Go back, reload the page and "
+             "try again.")),
     404: (_l("Page not found"),
           _l("We could not find this page. The project may have been removed, or the address "
              "may be mistyped.")),

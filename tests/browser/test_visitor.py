@@ -70,6 +70,8 @@ def test_errors_are_shown_in_french_and_typed_values_kept(live_server: Any, phon
     summary = phone.get_by_role("alert")
     summary.wait_for()
     text = summary.inner_text()
+    # The summary takes the focus, so a phone scrolls to it and a screen reader reads it.
+    assert phone.evaluate("document.activeElement.id") == "errors"
     assert "Remplissez ce champ." in text
     assert "Saisissez une adresse e-mail valide" in text
     assert "Saisissez un numéro de téléphone valide" in text
@@ -93,7 +95,7 @@ def test_page_works_without_javascript(live_server: Any, browser: Any) -> None:
         page.fill("#email", "lotte.claes@example.com")
         page.fill("#phone", "+32 470 11 22 33")
         page.wait_for_timeout(1100)
-        page.get_by_role("button", name="Verstuur mijn aanvraag").click()
+        page.get_by_role("button", name="Mijn aanvraag versturen").click()
         page.wait_for_url(f"{base}/nl/p/{SLUG}/thanks")
     finally:
         context.close()
