@@ -92,7 +92,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The `leadpages` commands that live beside the code they drive."""
+    from leadpages.arrangements.cli import arrangement_group
     from leadpages.cli import db_group, demo_command, serve_command, settings_command
 
-    for command in (db_group, demo_command, serve_command, settings_command):
+    for command in (db_group, demo_command, serve_command, settings_command, arrangement_group):
         app.cli.add_command(command)

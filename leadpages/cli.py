@@ -81,7 +81,8 @@ def demo_command() -> None:
     from leadpages.demo.data import load_demo
     from leadpages.extensions import db
 
-    created = load_demo(db.session, current_app.config["UPLOAD_PATH"])
+    created = load_demo(db.session, current_app.config["UPLOAD_PATH"],
+                        current_app.config["OPERATOR_NAME"])
     db.session.commit()
     if created:
         click.echo(f"Demo data loaded: {', '.join(created)}.")

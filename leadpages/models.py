@@ -1,5 +1,6 @@
 """Every model, imported once so that the metadata (and Alembic) sees all tables."""
 
+from leadpages.arrangements.models import Arrangement
 from leadpages.db import Base
 from leadpages.delivery.models import Delivery
 from leadpages.leads.models import Lead
@@ -9,6 +10,7 @@ from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectTe
 from leadpages.visits.models import VisitTotal
 
 __all__ = [
+    "Arrangement",
     "Base",
     "Category",
     "Delivery",

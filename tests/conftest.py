@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from support import VALID, base_overrides, hidden_inputs
 
 from leadpages import create_app
+from leadpages.arrangements import services as arrangements
+from leadpages.db import utcnow
 from leadpages.extensions import db, limiter
 from leadpages.partners.models import Partner
 from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
@@ -114,7 +116,8 @@ def runner(app: Flask) -> Any:
 def make_partner(session: Session) -> Callable[..., Partner]:
     counter = iter(range(1, 10_000))
 
-    def make(**values: Any) -> Partner:
+    def make(arrangement: bool = True, **values: Any) -> Partner:
+        """A partner; with a signed arrangement in force unless `arrangement=False`."""
         n = next(counter)
         fields: dict[str, Any] = {
             "slug": f"partner-{n}",
@@ -131,6 +134,14 @@ def make_partner(session: Session) -> Callable[..., Partner]:
         partner = Partner(**fields)
         session.add(partner)
         session.flush()
+        if arrangement:
+            draft = arrangements.create_draft(
+                session, partner, arrangements.default_content(partner, "Operator BV"))
+            arrangements.activate(
+                session, draft, operator_signer="Olivia Operator", operator_signer_role="CEO",
+                partner_signer="Piet Partner", partner_signer_role="Director",
+                signed_at=utcnow() - timedelta(days=1), effective_from=utcnow() - timedelta(days=1),
+            )
         return partner
 
     return make

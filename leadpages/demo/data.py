@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadpages.arrangements import services as arrangements
 from leadpages.partners.models import Partner
 from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
 
@@ -188,7 +189,7 @@ ALT_TEXTS = {
 }
 
 
-def load_demo(session: Session, upload_path: str | Path) -> list[str]:
+def load_demo(session: Session, upload_path: str | Path, operator_name: str) -> list[str]:
     """Create the demo partners and projects that do not exist yet; return what was created."""
     from leadpages.demo.pictures import render_logo, render_photo
     from leadpages.media.images import store_logo, store_photo
@@ -206,6 +207,15 @@ def load_demo(session: Session, upload_path: str | Path) -> list[str]:
             created.append(f"partner {spec['slug']}")
         partners[spec["slug"]] = partner
     session.flush()
+    for partner in partners.values():
+        if arrangements.in_force(session, partner.id) is None:
+            draft = arrangements.create_draft(
+                session, partner, arrangements.default_content(partner, operator_name))
+            arrangements.activate(
+                session, draft, operator_signer="Els Martens", operator_signer_role="CEO",
+                partner_signer=partner.contact_name, partner_signer_role="Director",
+            )
+            created.append(f"arrangement {partner.slug} v{draft.version}")
 
     categories = {c.code: c for c in session.scalars(select(Category))}
     for seed, spec in enumerate(PROJECTS):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from leadpages.arrangements.models import Arrangement
 from leadpages.db import Base, utcnow
 from leadpages.notices.models import PrivacyNotice
 from leadpages.projects.models import Project
@@ -69,6 +70,9 @@ class Lead(Base):
     ads_objected: Mapped[bool] = mapped_column(default=False)
     ads_consented: Mapped[bool] = mapped_column(default=False)
     ads_text_version: Mapped[str] = mapped_column(String(40))
+    #: The joint-controller arrangement in force when the lead was captured: the terms it was
+    #: shared under. Empty only for leads captured before arrangements existed.
+    arrangement_id: Mapped[int | None] = mapped_column(ForeignKey("arrangements.id"))
     #: The operator's privacy notice (language and version) shown beside the form.
     notice_id: Mapped[int] = mapped_column(ForeignKey("privacy_notices.id"))
 
@@ -83,6 +87,7 @@ class Lead(Base):
 
     project: Mapped[Project] = relationship()
     notice: Mapped[PrivacyNotice] = relationship()
+    arrangement: Mapped[Arrangement | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Lead {self.public_id} project={self.project_id}>"

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from leadpages.arrangements import services as arrangements
 from leadpages.db import utcnow
 from leadpages.delivery.services import enqueue_lead
 from leadpages.identifiers import canonical_email
@@ -79,9 +80,10 @@ def submit_lead(
     newly ticked opt-in or objection is recorded (an objection is never undone this way).
     Flushes; the caller commits.
     """
-    if not projects.accepts_leads(project):
-        raise IntakeClosed(project.slug)
     now = now or utcnow()
+    blocker = projects.intake_blocker(session, project)
+    if blocker is not None:
+        raise IntakeClosed(blocker)
     projects.lock_for_intake(session, project)
     email_key = canonical_email(data.email)
     earlier = find_duplicate(session, project, email_key, data.phone, now)
@@ -104,6 +106,7 @@ def submit_lead(
         audience_basis=basis,
         ads_text_version=consents.ads_choice(basis).version,
         notice=current_notice(session, lang),
+        arrangement=arrangements.in_force(session, project.partner_id, now),
         source_ip=source_ip,
         created_at=now,
         updated_at=now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from leadpages.arrangements import services as arrangements
 from leadpages.projects.models import Project
 
 PUBLIC_STATUSES = ("published", "closed")
@@ -32,9 +33,23 @@ def list_published(session: Session) -> list[Project]:
     )
 
 
-def accepts_leads(project: Project) -> bool:
-    """Whether the project's form is open: the one rule every surface asks."""
-    return project.status == "published"
+def intake_blocker(session: Session, project: Project) -> str | None:
+    """Why the project takes no leads now, or None when its form is open.
+
+    The one rule every surface asks (DESIGN.md rule 3): the project is published and its partner
+    has a signed arrangement in force.
+    """
+    if project.status != "published":
+        return f"project {project.slug} is {project.status}"
+    if arrangements.in_force(session, project.partner_id) is None:
+        return (f"partner {project.partner.slug} has no active joint-controller arrangement; "
+                f"see `leadpages arrangement list --partner {project.partner.slug}`")
+    return None
+
+
+def accepts_leads(session: Session, project: Project) -> bool:
+    """Whether the project's form is open now."""
+    return intake_blocker(session, project) is None
 
 
 def lock_for_intake(session: Session, project: Project) -> None:

@@ -8,6 +8,7 @@ uses the cache: it carries what the visitor typed.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from leadpages.extensions import db
 from leadpages.leads.forms import LeadForm, issue_start_token
 from leadpages.projects import services as projects
 from leadpages.projects.models import Project
+
+log = logging.getLogger(__name__)
 
 CSRF_SLOT = "@@lp-csrf@@"
 STARTED_SLOT = "@@lp-started@@"
@@ -79,7 +82,11 @@ def render_landing(project: Project, lang: str, form: LeadForm | None, *,
 
 def landing_form(project: Project) -> LeadForm | None:
     """A blank form for the project, or None when it takes no requests."""
-    if not projects.accepts_leads(project):
+    blocker = projects.intake_blocker(db.session, project)
+    if blocker is not None:
+        if project.is_published:
+            # A published page without a form is a business problem: say why, loudly.
+            log.warning("landing page %s shows no form: %s", project.slug, blocker)
         return None
     return LeadForm(project=project, basis=current_app.config["AUDIENCE_BASIS"],
                     formdata=None, meta={"csrf": False})

@@ -19,6 +19,7 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response as BaseResponse
 
+from leadpages.arrangements import services as arrangements
 from leadpages.extensions import csrf, db, limiter
 from leadpages.i18n import negotiate_language
 from leadpages.leads.forms import LeadForm
@@ -102,7 +103,7 @@ def _submit(lang: str, slug: str) -> BaseResponse:
     project = projects.get_public_project(db.session, slug)
     if project is None or lang not in project.languages:
         abort(404)
-    if not projects.accepts_leads(project):
+    if not projects.accepts_leads(db.session, project):
         # The page now says it takes no requests; show it rather than an error.
         return redirect(url_for("public.project", lang=lang, slug=slug), 303)
     form = LeadForm(project=project, basis=current_app.config["AUDIENCE_BASIS"])
@@ -145,8 +146,10 @@ def project_privacy(lang: str, slug: str) -> Response:
     project = projects.get_public_project(db.session, slug)
     if project is None:
         abort(404)
-    return _html(render_template("public/project_privacy.html", project=project,
-                                 text=project.text(lang) or project.texts[0]))
+    return _html(render_template(
+        "public/project_privacy.html", project=project, text=project.text(lang) or project.texts[0],
+        arrangement=arrangements.in_force(db.session, project.partner_id),
+    ))
 
 
 @bp.get(f"/{LANG}/rights")

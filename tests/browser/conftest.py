@@ -71,7 +71,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory,
 
     with app.app_context():
         command.upgrade(alembic_config(), "head")
-        load_demo(db.session, app.config["UPLOAD_PATH"])
+        load_demo(db.session, app.config["UPLOAD_PATH"], app.config["OPERATOR_NAME"])
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
