@@ -39,6 +39,10 @@ def _text(value: str) -> str:
     return value
 
 
+def _optional_text(value: str) -> str:
+    return value.strip()
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = value.strip().lower()
@@ -194,6 +198,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_PATH", _text, None,
             "Folder for photos and logos (shared storage with several web hosts). Default: "
             "`uploads` in the instance folder."),
+    Setting("WEBHOOK_ALLOW_LOOPBACK", _bool, "false",
+            "Allow webhook addresses on this machine (127.0.0.1), for development and tests. "
+            "Private and other non-public addresses are always refused."),
+    Setting("WEBHOOK_TIMEOUT_SECONDS", _float(1, 60), "10",
+            "How long the worker waits for a partner's webhook to answer."),
+    Setting("DELIVERY_RETRY_HOURS", _float(0.01, 720), "72",
+            "How long a failing delivery is retried before it becomes a dead letter."),
+    Setting("WORKER_POLL_SECONDS", _float(0.05, 60), "1",
+            "Longest pause between the worker's looks for due deliveries (PostgreSQL also "
+            "wakes it at once when a lead is committed)."),
+    Setting("SMTP_HOST", _optional_text, "",
+            "Mail server for email delivery; empty writes each message as an .eml file to "
+            "`mail/` in the instance folder."),
+    Setting("SMTP_PORT", _int(1, 65535), "587", "Mail server port."),
+    Setting("SMTP_SECURITY", _choice("starttls", "tls", "none"), "starttls",
+            "starttls (port 587), tls (port 465) or none (local relays and tests only)."),
+    Setting("SMTP_USERNAME", _optional_text, "", "Mail server user name, if it asks for one."),
+    Setting("SMTP_PASSWORD", _optional_text, "", "Mail server password."),
+    Setting("MAIL_FROM", _text, "Leadpages <leads@leadpages.example>",
+            "Sender of every email the platform sends."),
+    Setting("PORTAL_SESSION_HOURS", _float(0.1, 720), "8",
+            "A partner portal sign-in ends after this many hours."),
     Setting("OPERATOR_NAME", _text, "Leadpages Demo BV",
             "The operator's legal name, shown as controller.", production_required=True),
     Setting("OPERATOR_ENTERPRISE_NUMBER", _text, "BE 0123.456.789",

@@ -1,8 +1,9 @@
 """Every model, imported once so that the metadata (and Alembic) sees all tables."""
 
+from leadpages.accounts.models import ApiKey, PartnerUser
 from leadpages.arrangements.models import Arrangement
 from leadpages.db import Base
-from leadpages.delivery.models import Delivery
+from leadpages.delivery.models import Delivery, DeliveryAttempt
 from leadpages.leads.models import Lead
 from leadpages.notices.models import PrivacyNotice
 from leadpages.partners.models import Partner
@@ -10,12 +11,15 @@ from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectTe
 from leadpages.visits.models import VisitTotal
 
 __all__ = [
+    "ApiKey",
     "Arrangement",
     "Base",
     "Category",
     "Delivery",
+    "DeliveryAttempt",
     "Lead",
     "Partner",
+    "PartnerUser",
     "PrivacyNotice",
     "Project",
     "ProjectPhoto",

@@ -6,12 +6,16 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leadpages.db import Base, utcnow
+from leadpages.partners.models import Partner
 
 CHANNELS = ("webhook", "email")
 DELIVERY_STATUSES = ("pending", "delivered", "dead")
+#: Event types a partner can receive (DESIGN.md section 8).
+EVENT_TYPES = ("lead.created", "lead.rectified", "lead.erased", "lead.restricted",
+               "lead.objected", "ping")
 
 
 def _message_id() -> str:
@@ -37,9 +41,40 @@ class Delivery(Base):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     channel: Mapped[str] = mapped_column(String(12))
+    #: The JSON body, fixed when queued: every retry sends the very same bytes.
+    payload: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: A worker's claim: no other worker takes the row before this time (a crashed worker's
+    #: claim simply runs out, and the row is sent again with the same message id).
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    partner: Mapped[Partner] = relationship()
+    history: Mapped[list[DeliveryAttempt]] = relationship(
+        back_populates="delivery", order_by="DeliveryAttempt.id", cascade="all, delete-orphan"
+    )
+
+
+class DeliveryAttempt(Base):
+    """One try at sending a delivery, or a staff or partner action on it (a replay)."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"),
+                                             index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    duration_ms: Mapped[int] = mapped_column(default=0)
+    #: delivered, retry, dead, or replayed.
+    outcome: Mapped[str] = mapped_column(String(12))
+    status_code: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    #: The first few hundred characters of the receiver's answer, for diagnosis.
+    response_excerpt: Mapped[str | None] = mapped_column(String(500))
+
+    delivery: Mapped[Delivery] = relationship(back_populates="history")

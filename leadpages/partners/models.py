@@ -30,6 +30,9 @@ class Partner(Base):
     logo: Mapped[str | None] = mapped_column(String(120))
     #: Delivery channels; the outbox gets one row per configured channel for every new lead.
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    #: Signing secrets (`whsec_...`) with their expiry; during a rotation the old one signs too
+    #: until it expires. [{"secret": ..., "created_at": iso, "expires_at": iso or null}]
+    webhook_secrets: Mapped[list[dict[str, str | None]]] = mapped_column(JSON, default=list)
     email_recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
