@@ -98,7 +98,7 @@ def set_webhook_url(session: Session, partner: Partner, url: str | None, *,
 
 def set_email_recipients(session: Session, partner: Partner, addresses: list[str]) -> None:
     """Save the addresses that receive leads by email (at most 10)."""
-    cleaned = []
+    cleaned: list[str] = []
     for address in addresses:
         address = address.strip()
         if not address:
