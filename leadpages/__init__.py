@@ -85,15 +85,21 @@ def register_web(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per surface."""
+    from leadpages.api.views import bp as api
+    from leadpages.portal.views import bp as portal
     from leadpages.public.views import bp as public
 
-    app.register_blueprint(public)
+    for blueprint in (public, portal, api):
+        app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     """The `leadpages` commands that live beside the code they drive."""
+    from leadpages.accounts.cli import create_user_command
+    from leadpages.api.cli import api_key_group
     from leadpages.arrangements.cli import arrangement_group
     from leadpages.cli import db_group, demo_command, serve_command, settings_command
 
-    for command in (db_group, demo_command, serve_command, settings_command, arrangement_group):
+    for command in (db_group, demo_command, serve_command, settings_command, arrangement_group,
+                    create_user_command, api_key_group):
         app.cli.add_command(command)

@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadpages.db import utcnow
@@ -110,3 +111,17 @@ def replay(session: Session, delivery: Delivery, by: str) -> Delivery:
                                             error=f"replayed by {by}"))
     session.flush()
     return delivery
+
+
+def partner_deliveries_query(partner_id: int, status: str | None = None) -> Any:
+    """The partner's own deliveries, newest first, optionally of one status."""
+    query = select(Delivery).where(Delivery.partner_id == partner_id)
+    if status:
+        query = query.where(Delivery.status == status)
+    return query.order_by(Delivery.created_at.desc(), Delivery.id.desc())
+
+
+def get_partner_delivery(session: Session, partner_id: int, delivery_id: int) -> Delivery | None:
+    """One of the partner's own deliveries; another partner's does not exist."""
+    return session.scalar(select(Delivery).where(Delivery.id == delivery_id,
+                                                 Delivery.partner_id == partner_id))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from leadpages.arrangements import services as arrangements
@@ -150,3 +151,41 @@ def merge_submission(lead: Lead, data: LeadInput, now: datetime) -> None:
     lead.submission_count += 1
     lead.last_submitted_at = now
     lead.updated_at = now
+
+
+# Reading leads for a partner. Every surface (portal, API, export) goes through these, so the
+# tenant seal (DESIGN.md rule 7) is one condition in one place.
+
+
+def partner_leads_query(partner_id: int, *, project_slug: str | None = None,
+                        since: datetime | None = None, until: datetime | None = None,
+                        search: str | None = None, delivery_status: str | None = None) -> Any:
+    """The partner's own leads, newest first, with optional filters (a SELECT to page over)."""
+    from leadpages.delivery.models import Delivery
+    from leadpages.projects.models import Project as ProjectModel
+
+    query = select(Lead).where(Lead.partner_id == partner_id, Lead.status != "erased")
+    if project_slug:
+        query = query.join(ProjectModel, Lead.project_id == ProjectModel.id).where(
+            ProjectModel.slug == project_slug)
+    if since:
+        query = query.where(Lead.created_at >= since)
+    if until:
+        query = query.where(Lead.created_at < until)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(
+            func.lower(Lead.first_name).like(pattern), func.lower(Lead.last_name).like(pattern),
+            func.lower(Lead.email).like(pattern), Lead.phone.like(pattern),
+        ))
+    if delivery_status:
+        query = query.where(Lead.id.in_(
+            select(Delivery.lead_id).where(Delivery.partner_id == partner_id,
+                                           Delivery.status == delivery_status)))
+    return query.order_by(Lead.created_at.desc(), Lead.id.desc())
+
+
+def get_partner_lead(session: Session, partner_id: int, public_id: str) -> Lead | None:
+    """One of the partner's own leads by its public id; another partner's does not exist."""
+    return session.scalar(select(Lead).where(
+        Lead.public_id == public_id, Lead.partner_id == partner_id, Lead.status != "erased"))
