@@ -5,6 +5,7 @@ from leadpages.arrangements.models import Arrangement
 from leadpages.db import Base
 from leadpages.delivery.models import Delivery, DeliveryAttempt
 from leadpages.leads.models import Lead
+from leadpages.mail.models import OutboundEmail
 from leadpages.notices.models import PrivacyNotice
 from leadpages.partners.models import Partner
 from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
@@ -18,6 +19,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "Lead",
+    "OutboundEmail",
     "Partner",
     "PartnerUser",
     "PrivacyNotice",
