@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from leadpages import config as settings
 from leadpages.config import ROOT, ConfigError
@@ -72,6 +72,12 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    limiter.request_filter(_public_read)
+
+
+def _public_read() -> bool:
+    """Public page views carry no rate limit; skipping the check keeps them fast."""
+    return request.method in ("GET", "HEAD") and request.blueprint == "public"
 
 
 def register_web(app: Flask) -> None:

@@ -76,10 +76,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            # IMMEDIATE takes the write lock up front, so two transactions never read, then both
-            # try to write and one fails: writers queue (busy_timeout) instead. Reads that need no
-            # transaction (cached pages) do not come here at all.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A transaction that will write says so up front (begin_write) and takes the write
+            # lock at BEGIN, queueing behind other writers (busy_timeout). Otherwise two
+            # transactions could both read, then both try to write, and one would fail at once.
+            # Reads stay deferred and never block anyone.
+            write = connection.get_execution_options().get(WRITE_OPTION)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -91,6 +93,20 @@ class DatabaseState:
 
     engine: Engine
     factory: sessionmaker[Session]
+
+
+WRITE_OPTION = "leadpages_write"
+
+
+def begin_write(session: Session) -> None:
+    """Start `session`'s transaction as a writer (SQLite: BEGIN IMMEDIATE).
+
+    Call it first in a unit of work that reads and then writes. A session already in a
+    transaction keeps it: on the request path, end a read-only phase with a commit first, so
+    that the write lock is held only for the short write phase.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={WRITE_OPTION: True})
 
 
 class Database:

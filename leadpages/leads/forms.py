@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import re
-import time
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,7 +11,6 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField
 from wtforms import Form as BaseForm
 from wtforms.fields.choices import SelectChoice
@@ -21,7 +18,7 @@ from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextArea
 
 from leadpages.identifiers import canonical_phone
-from leadpages.leads import consents
+from leadpages.leads import consents, tokens
 from leadpages.leads.services import LeadInput
 from leadpages.projects.models import Project
 
@@ -60,9 +57,6 @@ MAX_BUDGET = Decimal("1000000000")
 # direction overrides that can make a text read differently from what it contains.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
-START_SALT = "lead-form-start"
-#: A form older than this was served to someone else, or left open too long: serve a new one.
-START_MAX_AGE = 2 * 24 * 3600
 
 
 # Validators: small callable classes; each error says what to do, in the visitor's language.
@@ -192,25 +186,6 @@ def parse_amount(text: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def issue_start_token() -> str:
-    """A signed token carrying the time the form was served."""
-    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=START_SALT)
-    return serializer.dumps({"t": round(time.time(), 3)})
-
-
-def start_token_age(token: str) -> float | None:
-    """Seconds since the token was issued, or None when it is forged, garbled or too old."""
-    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=START_SALT)
-    try:
-        issued = float(serializer.loads(token)["t"])
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
-    age = time.time() - issued
-    if not math.isfinite(age) or age < -5 or age > START_MAX_AGE:
-        return None
-    return max(age, 0.0)
-
-
 def _options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
@@ -226,8 +201,8 @@ class LeadForm(FlaskForm):
     """The request-for-information form of one project, shown under one audience basis."""
 
     class Meta:
-        # Our own error for a missing or stale CSRF token keeps what was typed (see validate).
-        csrf_field_name = "csrf_token"
+        # The form token (leads.tokens) protects against cross-site posts; see validate().
+        csrf = False
 
     first_name = StringField(_l("First name"), [Required(), MaxLength(100), PlainText()], **TEXT,
                              render_kw={"autocomplete": "given-name"})
@@ -268,16 +243,19 @@ class LeadForm(FlaskForm):
     marketing_email = BooleanField(consents.MARKETING_EMAIL.label)
     ads_objection = BooleanField(consents.ADS_OBJECTION.label)
     ads_consent = BooleanField(consents.ADS_CONSENT.label)
-    #: Signed time the form was served; too quick a submission is a robot's.
-    started = HiddenField()
+    #: The form token (leads.tokens): bound to the form cookie, carrying the time it was served.
+    token = HiddenField()
     #: The campaign the visitor arrived with, carried from the page to the lead.
     c = HiddenField()
     #: Honeypot: hidden from people (and screen readers), filled by naive robots.
     website = StringField(_l("Leave this field empty"),
                           render_kw={"autocomplete": "off", "tabindex": "-1"})
 
-    def __init__(self, *args: Any, project: Project, basis: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, project: Project, basis: str, nonce: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: The form cookie's nonce this browser sent (None: no cookie).
+        self.nonce = nonce
         asked = set(project.optional_fields)
         for part, names in OPTIONAL_FIELDS.items():
             if part not in asked:
@@ -293,6 +271,7 @@ class LeadForm(FlaskForm):
             known = project.currency in CURRENCIES
             self.budget_currency.data = project.currency if known else "EUR"
         self.form_errors: list[str] = []
+        self.needs_new_token = False
 
     @property
     def has_errors(self) -> bool:
@@ -306,33 +285,33 @@ class LeadForm(FlaskForm):
         ):
             self.contact_preference.errors = [str(_l("Choose one of the options."))]
             valid = False
-        if "csrf_token" in self and self.csrf_token.errors:
-            self.csrf_token.errors = []
-            self.form_errors.append(str(_l(
-                "Your session expired or cookies are blocked. Check your details and send the "
-                "form again."
-            )))
-            valid = False
         if self.website.data:
             self.form_errors.append(str(_l(
                 "We could not accept this form. Check your details and send it again."
             )))
             self.website.data = ""
             valid = False
-        age = start_token_age(self.started.data or "")
-        if age is None:
+        checked = tokens.check(current_app.config["SECRET_KEY"], self.nonce, self.token.data or "")
+        too_fast = checked.problem is None and (
+            (checked.age or 0) < current_app.config["FORM_MIN_SECONDS"])
+        #: The page that comes back needs a new token (and perhaps cookie) to be sent again;
+        #: a token that was merely too quick keeps counting.
+        self.needs_new_token = checked.problem is not None
+        if checked.problem == "cookie":
+            self.form_errors.append(str(_l(
+                "Your session expired or cookies are blocked. Check your details and send the "
+                "form again."
+            )))
+        elif checked.problem == "invalid":
             self.form_errors.append(str(_l(
                 "This form had expired. Check your details and send it again."
             )))
-            self.started.data = issue_start_token()
-            valid = False
-        elif age < current_app.config["FORM_MIN_SECONDS"]:
+        elif too_fast:
             self.form_errors.append(str(_l(
                 "That was quicker than a person can type. Check your details and send the form "
                 "again."
             )))
-            valid = False
-        return valid
+        return valid and checked.problem is None and not too_fast
 
     def to_input(self) -> LeadInput:
         """The validated values, as the intake service takes them."""

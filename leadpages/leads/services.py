@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from leadpages.arrangements import services as arrangements
-from leadpages.db import utcnow
+from leadpages.db import begin_write, utcnow
 from leadpages.delivery.services import enqueue_lead
 from leadpages.identifiers import canonical_email
 from leadpages.leads import consents
@@ -82,10 +82,12 @@ def submit_lead(
     Flushes; the caller commits.
     """
     now = now or utcnow()
-    blocker = projects.intake_blocker(session, project)
+    begin_write(session)
+    projects.lock_for_intake(session, project)
+    arrangement = arrangements.in_force(session, project.partner_id, now)
+    blocker = projects.intake_blocker(project, arrangement)
     if blocker is not None:
         raise IntakeClosed(blocker)
-    projects.lock_for_intake(session, project)
     email_key = canonical_email(data.email)
     earlier = find_duplicate(session, project, email_key, data.phone, now)
     if earlier is not None:
@@ -107,7 +109,7 @@ def submit_lead(
         audience_basis=basis,
         ads_text_version=consents.ads_choice(basis).version,
         notice=current_notice(session, lang),
-        arrangement=arrangements.in_force(session, project.partner_id, now),
+        arrangement=arrangement,
         source_ip=source_ip,
         created_at=now,
         updated_at=now,

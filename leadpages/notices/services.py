@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadpages.notices.models import PrivacyNotice
-from leadpages.operator import get_operator
+from leadpages.operator import Operator, get_operator
 
 
-def render_notice(lang: str) -> str:
-    """The notice's HTML in `lang` as the current templates and operator settings make it."""
+@lru_cache(maxsize=64)
+def _rendered(lang: str, operator: Operator, basis: str, ip_days: int) -> tuple[str, str]:
+    # Keyed by everything the text depends on, so a settings change renders anew. The notice is
+    # rendered once per process instead of on every lead.
     with force_locale(lang):
-        return render_template(f"notices/privacy.{lang}.html", operator=get_operator()).strip()
+        body = render_template(f"notices/privacy.{lang}.html", operator=operator).strip()
+    return body, hashlib.sha256(body.encode()).hexdigest()
 
 
 def current_notice(session: Session, lang: str) -> PrivacyNotice:
@@ -27,8 +31,9 @@ def current_notice(session: Session, lang: str) -> PrivacyNotice:
     change of wording or of the operator's details becomes version n+1 without anyone publishing
     by hand.
     """
-    body = render_notice(lang)
-    digest = hashlib.sha256(body.encode()).hexdigest()
+    config = current_app.config
+    body, digest = _rendered(lang, get_operator(), config["AUDIENCE_BASIS"],
+                             config["IP_RETENTION_DAYS"])
     found = session.scalar(
         select(PrivacyNotice).where(PrivacyNotice.language == lang, PrivacyNotice.digest == digest)
     )

@@ -1,7 +1,7 @@
 """Rendering the landing page fast: the page is rendered once per language and reused.
 
-Only three things differ between two visitors of the same page: the CSRF token, the signed time
-the form was served and the campaign code. The page is rendered with placeholders for those and
+Only two things differ between two visitors of the same page: the form token (leads.tokens) and
+the campaign code. The page is rendered with placeholders for those and
 kept for LEADPAGES_PAGE_CACHE_SECONDS; each request fills them in. An error re-render (422) never
 uses the cache: it carries what the visitor typed.
 """
@@ -14,18 +14,18 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app, render_template
-from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
+from leadpages.arrangements import services as arrangements
 from leadpages.extensions import db
-from leadpages.leads.forms import LeadForm, issue_start_token
+from leadpages.leads import tokens
+from leadpages.leads.forms import LeadForm
 from leadpages.projects import services as projects
 from leadpages.projects.models import Project
 
 log = logging.getLogger(__name__)
 
-CSRF_SLOT = "@@lp-csrf@@"
-STARTED_SLOT = "@@lp-started@@"
+TOKEN_SLOT = "@@lp-token@@"  # noqa: S105 - a placeholder in the cached page, not a secret
 CAMPAIGN_SLOT = "@@lp-campaign@@"
 
 
@@ -67,22 +67,22 @@ class PageCache:
 
 
 def render_landing(project: Project, lang: str, form: LeadForm | None, *,
-                   csrf_value: str, started_value: str, campaign_value: str) -> str:
+                   token_value: str, campaign_value: str) -> str:
     """The landing page of `project` in `lang`, with `form` (None when it takes no requests)."""
     return render_template(
         "public/project.html",
         project=project,
         text=project.text(lang),
         form=form,
-        csrf_value=csrf_value,
-        started_value=started_value,
+        token_value=token_value,
         campaign_value=campaign_value,
     )
 
 
 def landing_form(project: Project) -> LeadForm | None:
     """A blank form for the project, or None when it takes no requests."""
-    blocker = projects.intake_blocker(db.session, project)
+    blocker = projects.intake_blocker(
+        project, arrangements.in_force(db.session, project.partner_id))
     if blocker is not None:
         if project.is_published:
             # A published page without a form is a business problem: say why, loudly.
@@ -103,7 +103,7 @@ def cached_landing(lang: str, slug: str) -> RenderedPage | None:
     if project is None:
         return None
     form = landing_form(project) if lang in project.languages else None
-    html = render_landing(project, lang, form, csrf_value=CSRF_SLOT, started_value=STARTED_SLOT,
+    html = render_landing(project, lang, form, token_value=TOKEN_SLOT,
                           campaign_value=CAMPAIGN_SLOT) if lang in project.languages else ""
     page = RenderedPage(
         project_id=project.id,
@@ -118,12 +118,10 @@ def cached_landing(lang: str, slug: str) -> RenderedPage | None:
     return page
 
 
-def fill_slots(page: RenderedPage, campaign: str | None) -> str:
-    """The page for this visitor: a CSRF token and start time only where there is a form."""
+def fill_slots(page: RenderedPage, campaign: str | None, nonce: str) -> str:
+    """The page for this visitor: a form token for `nonce` only where there is a form."""
     if not page.has_form:
         return page.html
-    return (
-        page.html.replace(CSRF_SLOT, generate_csrf())
-        .replace(STARTED_SLOT, issue_start_token())
-        .replace(CAMPAIGN_SLOT, str(escape(campaign or "")))
-    )
+    token = tokens.issue(current_app.config["SECRET_KEY"], nonce)
+    return page.html.replace(TOKEN_SLOT, token).replace(
+        CAMPAIGN_SLOT, str(escape(campaign or "")))

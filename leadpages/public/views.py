@@ -16,12 +16,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response as BaseResponse
 
 from leadpages.arrangements import services as arrangements
 from leadpages.extensions import csrf, db, limiter
 from leadpages.i18n import negotiate_language
+from leadpages.leads import tokens
 from leadpages.leads.forms import LeadForm
 from leadpages.leads.services import IntakeClosed, submit_lead
 from leadpages.notices.services import current_notice
@@ -76,13 +76,9 @@ def project_negotiate(slug: str) -> BaseResponse:
     return response
 
 
-@bp.route(f"/{LANG}/p/<slug>", methods=["GET", "HEAD", "POST"])
-@csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
-@limiter.limit(lambda: current_app.config["RATELIMIT_LEADS"], methods=["POST"])
+@bp.get(f"/{LANG}/p/<slug>")
 def project(lang: str, slug: str) -> BaseResponse:
-    """The landing page and, on POST, its form's submission."""
-    if request.method == "POST":
-        return _submit(lang, slug)
+    """The landing page (rendered once, then served from the page cache)."""
     page = pages.cached_landing(lang, slug)
     if page is None:
         abort(404)
@@ -90,36 +86,73 @@ def project(lang: str, slug: str) -> BaseResponse:
         query: dict[str, Any] = request.args.to_dict()
         return redirect(url_for("public.project", lang=page.languages[0], slug=slug, **query))
     code = campaign_code(request.args.get("c"), request.args.get("utm_campaign"))
+    nonce, new = _form_nonce()
+    response = _html(pages.fill_slots(page, code, nonce))
+    if page.has_form and new:
+        _set_form_cookie(response, nonce)
     if request.method == "GET":
         # The view only read. End that transaction first: the counter writes through its own
         # session, which must not wait on this one (SQLite transactions hold the write lock).
         db.session.close()
         visits: VisitCounter = current_app.extensions["leadpages.visits"]
         visits.record(page.project_id, code)
-    return _html(pages.fill_slots(page, code))
+    return response
 
 
-def _submit(lang: str, slug: str) -> BaseResponse:
-    project = projects.get_public_project(db.session, slug)
+def _form_nonce() -> tuple[str, bool]:
+    """The nonce of this browser's form cookie, or a new one (and True)."""
+    nonce = request.cookies.get(tokens.COOKIE, "")
+    if 16 <= len(nonce) <= 64:
+        return nonce, False
+    return tokens.new_nonce(), True
+
+
+def _set_form_cookie(response: Response, nonce: str) -> None:
+    # The one cookie public pages set: a random nonce, for this browser session only.
+    response.set_cookie(tokens.COOKIE, nonce, httponly=True, samesite="Lax",
+                        secure=current_app.config["ENV"] == "production")
+
+
+@bp.post(f"/{LANG}/p/<slug>")
+@csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
+@limiter.limit(lambda: current_app.config["RATELIMIT_LEADS"])
+def submit(lang: str, slug: str) -> BaseResponse:
+    """The form's submission: a lead and a 303 to the thanks page, or the errors (422)."""
+    project = projects.get_public_project(db.session, slug, for_page=False)
     if project is None or lang not in project.languages:
         abort(404)
-    if not projects.accepts_leads(db.session, project):
+    closed = redirect(url_for("public.project", lang=lang, slug=slug), 303)
+    if not project.is_published:
         # The page now says it takes no requests; show it rather than an error.
-        return redirect(url_for("public.project", lang=lang, slug=slug), 303)
-    form = LeadForm(project=project, basis=current_app.config["AUDIENCE_BASIS"])
+        return closed
+    cookie_nonce = request.cookies.get(tokens.COOKIE)
+    form = LeadForm(project=project, basis=current_app.config["AUDIENCE_BASIS"],
+                    nonce=cookie_nonce)
     code = campaign_code(form.c.data)
     if form.validate():
+        # End the read phase, so that the write lock is held only for the intake itself.
+        db.session.commit()
         try:
             submit_lead(db.session, project, form.to_input(), lang=lang, campaign_code=code,
                         source_ip=request.remote_addr)
         except IntakeClosed:
             db.session.rollback()
-            return redirect(url_for("public.project", lang=lang, slug=slug), 303)
+            return closed
         db.session.commit()
         return redirect(url_for("public.thanks", lang=lang, slug=slug), 303)
-    body = pages.render_landing(project, lang, form, csrf_value=generate_csrf(),
-                                started_value=form.started.data, campaign_value=code or "")
-    return _html(body, 422)
+    if not projects.accepts_leads(db.session, project):
+        return closed
+    project = projects.get_public_project(db.session, slug) or project
+    token = form.token.data or ""
+    nonce, new = _form_nonce()
+    if form.needs_new_token:
+        token = tokens.issue(current_app.config["SECRET_KEY"], nonce)
+    body = pages.render_landing(project, lang, form, token_value=token,
+                                campaign_value=code or "")
+    response = _html(body, 422)
+    if new:
+        _set_form_cookie(response, nonce)
+    return response
 
 
 @bp.get(f"/{LANG}/p/<slug>/thanks")

@@ -192,29 +192,52 @@ def test_too_fast_submission_is_refused(app: Any, submit: Any, make_project: Any
     assert count(app, Lead) == 0
 
 
-def test_forged_start_token_is_refused(app: Any, submit: Any, make_project: Any) -> None:
-    response = submit(make_project(), started="eyJ0IjoxfQ.forged")
+def test_forged_token_is_refused_and_a_fresh_one_served(app: Any, submit: Any,
+                                                        make_project: Any) -> None:
+    response = submit(make_project(), token="1700000000000.forged")
     assert response.status_code == 422
     assert "This form had expired" in response.get_data(as_text=True)
-    fresh = hidden_inputs(response.get_data(as_text=True))["started"]
+    fresh = hidden_inputs(response.get_data(as_text=True))["token"]
     assert fresh
-    assert fresh != "eyJ0IjoxfQ.forged"
+    assert fresh != "1700000000000.forged"
     assert count(app, Lead) == 0
 
 
-def test_missing_csrf_token_keeps_what_was_typed(app: Any, client: Any,
-                                                 make_project: Any) -> None:
+def test_missing_cookie_keeps_what_was_typed_and_works_on_retry(app: Any, client: Any,
+                                                                make_project: Any) -> None:
     project = make_project()
     page = client.get(f"/en/p/{project.slug}").get_data(as_text=True)
-    data = {**hidden_inputs(page), **VALID, "csrf_token": "stale"}
+    client.delete_cookie("lp_form")  # cookies blocked, or the browser session ended
+    data = {**hidden_inputs(page), **VALID}
     response = client.post(f"/en/p/{project.slug}", data=data)
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert "Your session expired" in body
+    assert "cookies are blocked" in body
     assert 'value="Janssens"' in body
     assert count(app, Lead) == 0
     again = {**data, **hidden_inputs(body)}
     assert client.post(f"/en/p/{project.slug}", data=again).status_code == 303
+
+
+def test_token_of_another_browser_is_refused(app: Any, make_project: Any) -> None:
+    """A cross-site post carries a token, but not one made for the victim's cookie."""
+    project = make_project()
+    attacker, victim = app.test_client(), app.test_client()
+    stolen = hidden_inputs(attacker.get(f"/en/p/{project.slug}").get_data(as_text=True))
+    victim.get(f"/en/p/{project.slug}")
+    response = victim.post(f"/en/p/{project.slug}", data={**stolen, **VALID})
+    assert response.status_code == 422
+    assert count(app, Lead) == 0
+
+
+def test_form_cookie_is_set_once_and_http_only(client: Any, make_project: Any) -> None:
+    project = make_project()
+    first = client.get(f"/en/p/{project.slug}").headers.getlist("Set-Cookie")
+    assert len(first) == 1
+    assert first[0].startswith("lp_form=")
+    assert "HttpOnly" in first[0]
+    assert "SameSite=Lax" in first[0]
+    assert client.get(f"/en/p/{project.slug}").headers.getlist("Set-Cookie") == []
 
 
 def test_duplicate_within_window_is_one_lead_with_added_details(app: Any, submit: Any,
