@@ -105,7 +105,8 @@ def register_commands(app: Flask) -> None:
     from leadpages.api.cli import api_key_group
     from leadpages.arrangements.cli import arrangement_group
     from leadpages.cli import db_group, demo_command, serve_command, settings_command
+    from leadpages.delivery.cli import delivery_group, worker_command
 
     for command in (db_group, demo_command, serve_command, settings_command, arrangement_group,
-                    create_user_command, api_key_group):
+                    create_user_command, api_key_group, worker_command, delivery_group):
         app.cli.add_command(command)

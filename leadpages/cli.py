@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from types import FrameType
 from typing import Any
 
@@ -104,7 +105,7 @@ def settings_command() -> None:
               help="Web worker processes.")
 @with_appcontext
 def serve_command(bind: str, workers: int) -> None:
-    """Serve the site with gunicorn until Ctrl-C, which stops everything this started."""
+    """Serve the site with gunicorn and run the delivery worker, until Ctrl-C stops both."""
     host, _, port = bind.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise click.BadParameter("use HOST:PORT, for example 127.0.0.1:8000", param_hint="--bind")
@@ -114,8 +115,12 @@ def serve_command(bind: str, workers: int) -> None:
              str(workers), "--access-logfile", "-", "--graceful-timeout", "10"],
             cwd=ROOT,
         ),
+        subprocess.Popen(
+            [sys.executable, "-m", "leadpages.cli", "worker"], cwd=ROOT,
+        ),
     ]
-    click.echo(f"Leadpages is running on http://{bind}/ (Ctrl-C stops it).")
+    click.echo(f"Leadpages is running on http://{bind}/ with its delivery worker "
+               "(Ctrl-C stops both).")
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         for child in children:
@@ -124,6 +129,10 @@ def serve_command(bind: str, workers: int) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    # When either one ends (a crash, or Ctrl-C), stop the other: never half a platform.
+    while all(child.poll() is None for child in children):
+        time.sleep(0.5)
+    stop(signal.SIGTERM, None)
     codes = [child.wait() for child in children]
     sys.exit(max(codes))
 

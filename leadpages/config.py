@@ -131,6 +131,10 @@ def _email(value: str) -> str:
     return value
 
 
+def _optional_email(value: str) -> str:
+    return _email(value) if value.strip() else ""
+
+
 def _region(value: str) -> str:
     value = value.strip().upper()
     if len(value) != 2 or not value.isalpha():
@@ -180,6 +184,7 @@ SETTINGS: tuple[Setting, ...] = (
             "many days updates the first lead instead of creating one."),
     Setting("RATELIMIT_LEADS", _rate, "5 per minute; 30 per hour",
             "Form submissions allowed per client address."),
+    Setting("RATELIMIT_API", _rate, "120 per minute", "API calls allowed per API key."),
     Setting("RATELIMIT_STORAGE_URL", _storage_url, "memory://",
             "Where rate-limit counters live: memory:// (one process) or redis://host:6379/0 "
             "(shared by every web host)."),
@@ -205,7 +210,9 @@ SETTINGS: tuple[Setting, ...] = (
             "How long the worker waits for a partner's webhook to answer."),
     Setting("DELIVERY_RETRY_HOURS", _float(0.01, 720), "72",
             "How long a failing delivery is retried before it becomes a dead letter."),
-    Setting("WORKER_POLL_SECONDS", _float(0.05, 60), "1",
+    Setting("ALERT_EMAIL", _optional_email, "",
+            "Who is emailed when a delivery becomes a dead letter (empty: logged only)."),
+    Setting("WORKER_POLL_SECONDS", _float(0.05, 60), "0.5",
             "Longest pause between the worker's looks for due deliveries (PostgreSQL also "
             "wakes it at once when a lead is committed)."),
     Setting("SMTP_HOST", _optional_text, "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,7 +44,10 @@ def authenticate(session: Session, plain: str) -> ApiKey | None:
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(plain)))
     if key is None or not key.is_active:
         return None
-    key.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded at most once a minute: a read-only API call should not always be a write.
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        key.last_used_at = now
     return key
 
 

@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from leadpages.db import utcnow
@@ -20,6 +20,14 @@ from leadpages.partners.models import Partner
 
 #: The version of the `data` object of lead events; documented in docs/webhooks.md.
 PAYLOAD_VERSION = 1
+#: PostgreSQL channel on which committed outbox rows wake the workers.
+CHANNEL = "leadpages_outbox"
+
+
+def notify(session: Session) -> None:
+    """Wake the workers when this transaction commits (PostgreSQL; SQLite workers poll)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {CHANNEL}"))
 
 
 class DeliveryError(ValueError):
@@ -83,6 +91,8 @@ def enqueue_lead(session: Session, lead: Lead, kind: str = "lead.created") -> li
             for channel in channels_of(partner)]
     session.add_all(rows)
     session.flush()
+    if rows:
+        notify(session)
     return rows
 
 
@@ -95,6 +105,7 @@ def enqueue_ping(session: Session, partner: Partner) -> Delivery:
                    payload=event_body("ping", data))
     session.add(row)
     session.flush()
+    notify(session)
     return row
 
 
@@ -110,6 +121,7 @@ def replay(session: Session, delivery: Delivery, by: str) -> Delivery:
     delivery.history.append(DeliveryAttempt(started_at=now, outcome="replayed",
                                             error=f"replayed by {by}"))
     session.flush()
+    notify(session)
     return delivery
 
 

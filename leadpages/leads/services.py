@@ -156,7 +156,9 @@ def merge_submission(lead: Lead, data: LeadInput, now: datetime) -> None:
 
 
 # Reading leads for a partner. Every surface (portal, API, export) goes through these, so the
-# tenant seal (DESIGN.md rule 7) is one condition in one place.
+# tenant seal (DESIGN.md rule 7) is one condition in one place, and so is rule 6: a restricted
+# (or erased) lead is stored only, never shown, exported or pulled.
+SHARED_STATUSES = ("new",)
 
 
 def partner_leads_query(partner_id: int, *, project_slug: str | None = None,
@@ -166,7 +168,7 @@ def partner_leads_query(partner_id: int, *, project_slug: str | None = None,
     from leadpages.delivery.models import Delivery
     from leadpages.projects.models import Project as ProjectModel
 
-    query = select(Lead).where(Lead.partner_id == partner_id, Lead.status != "erased")
+    query = select(Lead).where(Lead.partner_id == partner_id, Lead.status.in_(SHARED_STATUSES))
     if project_slug:
         query = query.join(ProjectModel, Lead.project_id == ProjectModel.id).where(
             ProjectModel.slug == project_slug)
@@ -190,4 +192,5 @@ def partner_leads_query(partner_id: int, *, project_slug: str | None = None,
 def get_partner_lead(session: Session, partner_id: int, public_id: str) -> Lead | None:
     """One of the partner's own leads by its public id; another partner's does not exist."""
     return session.scalar(select(Lead).where(
-        Lead.public_id == public_id, Lead.partner_id == partner_id, Lead.status != "erased"))
+        Lead.public_id == public_id, Lead.partner_id == partner_id,
+        Lead.status.in_(SHARED_STATUSES)))

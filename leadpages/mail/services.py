@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from leadpages.delivery.services import notify
 from leadpages.mail.models import OutboundEmail
 
 
@@ -15,4 +16,5 @@ def queue_email(session: Session, *, to: str, subject: str, text: str, html: str
                           headers=headers or {})
     session.add(email)
     session.flush()
+    notify(session)
     return email

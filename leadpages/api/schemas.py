@@ -1,0 +1,137 @@
+"""What the API returns, and the JSON Schemas (2020-12, as OpenAPI 3.1 uses) that describe it.
+
+A lead is exactly `leadpages.delivery.services.lead_data`, the one representation every channel
+shares; the Lead schema below describes it key for key, and the tests hold real responses to it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from leadpages.delivery.models import CHANNELS, DELIVERY_STATUSES, EVENT_TYPES, Delivery
+from leadpages.delivery.services import PAYLOAD_VERSION
+from leadpages.i18n import LANGUAGES
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def delivery_data(delivery: Delivery, lead_public_id: str | None) -> dict[str, Any]:
+    """A delivery as the partner sees it: what was sent where, and how it went."""
+    return {
+        "id": delivery.id,
+        "message_id": delivery.message_id,
+        "kind": delivery.kind,
+        "channel": delivery.channel,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "lead_id": lead_public_id,
+        "created_at": _iso(delivery.created_at),
+        "delivered_at": _iso(delivery.delivered_at),
+        "last_error": delivery.last_error,
+        # The worker keeps the column after its last try; only a pending row has a next one.
+        "next_attempt_at": _iso(delivery.next_attempt_at) if delivery.status == "pending" else None,
+    }
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    kind = schema["type"]
+    return {**schema, "type": [kind, "null"]}
+
+
+def _object(properties: dict[str, Any], description: str | None = None) -> dict[str, Any]:
+    """A closed object whose every property is always present (null when empty)."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+STRING = {"type": "string"}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+LEAD_ID = {"type": "string", "pattern": "^[0-9a-f]{32}$",
+           "description": "The lead's public id (32 hexadecimal characters)."}
+
+LEAD = _object({
+    "schema_version": {"type": "integer", "const": PAYLOAD_VERSION,
+                       "description": "Version of this representation; changes are announced."},
+    "id": LEAD_ID,
+    "created_at": {**TIMESTAMP, "description": "When the person sent the form (UTC)."},
+    "language": {"type": "string", "enum": list(LANGUAGES),
+                 "description": "The language the person used."},
+    "project": _object({"slug": STRING, "title": STRING}),
+    "campaign": _nullable({"type": "string", "description": "The campaign code, if any."}),
+    "contact": _object({
+        "first_name": STRING,
+        "last_name": STRING,
+        "email": {"type": "string", "format": "email"},
+        "phone": {"type": "string", "description": "E.164, e.g. +32470123456."},
+    }),
+    "details": _object({
+        "postcode": _nullable(STRING),
+        "country": _nullable({"type": "string", "description": "ISO 3166-1 alpha-2."}),
+        "budget": _nullable(_object({
+            "amount": {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$",
+                       "description": "A decimal number written as a string."},
+            "currency": _nullable({"type": "string", "description": "ISO 4217, e.g. EUR."}),
+        })),
+        "preferred_location": _nullable(STRING),
+        "bedrooms": _nullable({"type": "integer"}),
+        "garden": _nullable(STRING),
+        "timeframe": _nullable(STRING),
+        "contact_preference": _nullable(STRING),
+        "message": _nullable(STRING),
+    }, "The optional details the project's form asks; null when not given."),
+    "arrangement": _nullable(_object({
+        "version": {"type": "integer"},
+        "digest": _nullable({"type": "string", "description": "SHA-256 of its content."}),
+    }, "The joint-controller arrangement in force when the lead was captured.")),
+}, "A lead exactly as partners receive it in every channel (webhook, email, API, CSV).")
+
+DELIVERY = _object({
+    "id": {"type": "integer", "minimum": 1},
+    "message_id": {"type": "string",
+                   "description": "The webhook-id header: the same on every retry and replay."},
+    "kind": {"type": "string", "enum": list(EVENT_TYPES)},
+    "channel": {"type": "string", "enum": list(CHANNELS)},
+    "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
+    "attempts": {"type": "integer", "minimum": 0},
+    "lead_id": _nullable({**LEAD_ID, "description": "The lead it carries; null for a ping."}),
+    "created_at": TIMESTAMP,
+    "delivered_at": _nullable(TIMESTAMP),
+    "last_error": _nullable(STRING),
+    "next_attempt_at": _nullable({**TIMESTAMP, "description": "Set while pending."}),
+}, "One message to the partner through one channel, and how its sending went.")
+
+ERROR = _object({
+    "error": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "pattern": "^[a-z_]+$",
+                     "description": "Stable, for programs: e.g. not_found, invalid_parameters."},
+            "message": {"type": "string", "description": "A sentence for people."},
+            "details": {"type": "object",
+                        "description": "More about the problem, e.g. one sentence per bad "
+                                       "query parameter."},
+        },
+        "required": ["code", "message"],
+        "additionalProperties": False,
+    },
+}, "Every error of the API has this shape.")
+
+
+def list_envelope(item: str) -> dict[str, Any]:
+    """A page of a list, with the cursor to the next page (null on the last)."""
+    return _object({
+        "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+        "next_cursor": _nullable({"type": "string",
+                                  "description": "Pass as `cursor` for the next page; null "
+                                                 "when this is the last."}),
+    }, f"A page of {item} objects, newest first.")

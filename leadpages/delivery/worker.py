@@ -1,0 +1,266 @@
+"""The worker: claims due outbox rows, sends them, records every try, retries, dead-letters.
+
+Claims are leases: a short write transaction marks up to a batch of due rows as taken until
+`lease_until` (on PostgreSQL with FOR UPDATE SKIP LOCKED, so any number of workers on any number of
+hosts never take the same row). Sending happens outside any transaction; the result is written in
+another short one. A worker killed mid-send leaves its lease to run out, and the row is sent
+again, with the same `webhook-id`: delivery is at least once, and never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from leadpages.db import begin_write, utcnow
+from leadpages.delivery.models import Delivery, DeliveryAttempt
+from leadpages.delivery.senders import Outcome, send_email, send_webhook
+from leadpages.delivery.services import CHANNEL
+from leadpages.extensions import db
+from leadpages.mail.models import OutboundEmail
+from leadpages.mail.services import queue_email
+from leadpages.mail.transport import MailError, build_message, send
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=90)
+BATCH = 10
+#: First retry after about this long; each next one waits twice as long, up to MAX_BACKOFF.
+FIRST_BACKOFF = 5.0
+MAX_BACKOFF = 6 * 3600.0
+
+
+def backoff(attempts: int, rng: Callable[[], float] = random.random) -> float:
+    """Seconds before try number `attempts + 1`: exponential, with jitter so retries spread."""
+    ceiling = min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** max(attempts - 1, 0))
+    return ceiling * (0.5 + rng() / 2)
+
+
+def claim(session: Session, name: str, now: datetime, limit: int = BATCH) -> list[int]:
+    """Take up to `limit` due deliveries for `name`; returns their ids. Commits."""
+    begin_write(session)
+    query = (
+        select(Delivery)
+        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
+               or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.lease_until = now + LEASE
+        row.claimed_by = name
+    ids = [row.id for row in rows]
+    session.commit()
+    return ids
+
+
+def record(session: Session, delivery_id: int, name: str, outcome: Outcome, started: datetime,
+           duration_ms: int, retry_window: timedelta, now: datetime) -> Delivery | None:
+    """Write what a try came to: delivered, retry later, or dead letter. Commits."""
+    begin_write(session)
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or delivery.status != "pending":
+        session.rollback()
+        return None
+    delivery.attempts += 1
+    delivery.lease_until = None
+    delivery.claimed_by = None
+    if outcome.delivered:
+        state = "delivered"
+        delivery.status = "delivered"
+        delivery.delivered_at = now
+        delivery.last_error = None
+    else:
+        delivery.last_error = outcome.error
+        wait = backoff(delivery.attempts)
+        if outcome.retry_after is not None:
+            wait = max(wait, outcome.retry_after)
+        if outcome.permanent or now + timedelta(seconds=wait) > delivery.created_at + retry_window:
+            state = "dead"
+            delivery.status = "dead"
+        else:
+            state = "retry"
+            delivery.next_attempt_at = now + timedelta(seconds=wait)
+    delivery.history.append(DeliveryAttempt(
+        started_at=started, duration_ms=duration_ms, outcome=state,
+        status_code=outcome.status_code, error=outcome.error,
+        response_excerpt=outcome.response_excerpt,
+    ))
+    if state == "dead":
+        _alert_dead_letter(session, delivery)
+    session.commit()
+    return delivery
+
+
+def _alert_dead_letter(session: Session, delivery: Delivery) -> None:
+    # A failing partner is never switched off silently: log it loudly, and mail the operator.
+    from flask import current_app
+
+    log.error("dead letter: delivery %s (%s, %s) to partner %s after %d tries: %s",
+              delivery.id, delivery.kind, delivery.channel, delivery.partner_id,
+              delivery.attempts, delivery.last_error)
+    alert_to = current_app.config.get("ALERT_EMAIL")
+    if alert_to:
+        queue_email(
+            session, to=alert_to,
+            subject=f"Dead letter: {delivery.kind} to partner {delivery.partner.slug}",
+            text=(f"Delivery {delivery.id} ({delivery.kind} by {delivery.channel}) to "
+                  f"{delivery.partner.legal_name} failed {delivery.attempts} times and stopped.\n"
+                  f"Last error: {delivery.last_error}\n\nReplay it from the partner's delivery "
+                  f"log once the cause is fixed: leadpages delivery replay {delivery.id}\n"),
+        )
+
+
+class Worker:
+    """One worker process: a loop of claim, send, record, until told to stop."""
+
+    def __init__(self, app: Flask, name: str | None = None) -> None:
+        self.app = app
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.stopping = threading.Event()
+        self.config = dict(app.config)
+        self.retry_window = timedelta(hours=self.config["DELIVERY_RETRY_HOURS"])
+
+    def stop(self, *_args: Any) -> None:
+        """Finish the send in hand, then stop."""
+        self.stopping.set()
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum: int, _frame: FrameType | None) -> None:
+            log.info("worker %s: signal %d, finishing the send in hand", self.name, signum)
+            self.stop()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def run_once(self) -> int:
+        """Send everything due now (one batch after another); returns how many were tried."""
+        tried = 0
+        while not self.stopping.is_set():
+            count = self.turn()
+            tried += count
+            if count == 0:
+                break
+        return tried
+
+    def run(self) -> None:
+        """Work until stopped, sleeping between turns only when nothing is due."""
+        listener = self._listener()
+        log.info("worker %s started", self.name)
+        try:
+            while not self.stopping.is_set():
+                if self.turn() == 0:
+                    self._wait(listener)
+        finally:
+            if listener is not None:
+                listener.close()
+            log.info("worker %s stopped", self.name)
+
+    def turn(self) -> int:
+        """One claim of deliveries and one of the platform's emails, each sent and recorded."""
+        with self.app.app_context():
+            session = db.session
+            ids = claim(session, self.name, utcnow())
+            for delivery_id in ids:
+                if self.stopping.is_set():
+                    break  # the lease runs out and another turn (or worker) sends it
+                self._deliver(session, delivery_id)
+            emails = self._send_emails(session)
+            return len(ids) + emails
+
+    def _deliver(self, session: Session, delivery_id: int) -> None:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None:
+            session.commit()
+            return
+        _ = delivery.partner  # loaded now: no transaction stays open during the send
+        session.commit()
+        sender = send_webhook if delivery.channel == "webhook" else send_email
+        started = utcnow()
+        clock = time.monotonic()
+        try:
+            outcome = sender(delivery, delivery.partner, self.config)
+        except Exception as error:  # a bug in a sender must not stop every other delivery
+            log.exception("sending delivery %s failed unexpectedly", delivery_id)
+            outcome = Outcome(False, error=f"internal error: {type(error).__name__}: {error}")
+        duration = int((time.monotonic() - clock) * 1000)
+        record(session, delivery_id, self.name, outcome, started, duration, self.retry_window,
+               utcnow())
+
+    def _send_emails(self, session: Session) -> int:
+        now = utcnow()
+        begin_write(session)
+        query = (select(OutboundEmail)
+                 .where(OutboundEmail.status == "pending", OutboundEmail.next_attempt_at <= now,
+                        or_(OutboundEmail.lease_until.is_(None),
+                            OutboundEmail.lease_until < now))
+                 .order_by(OutboundEmail.id).limit(BATCH))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        emails = list(session.scalars(query))
+        for email in emails:
+            email.lease_until = now + LEASE
+        session.commit()
+        for email in emails:
+            if self.stopping.is_set():
+                break
+            message = build_message(sender=self.config["MAIL_FROM"], to=[email.to],
+                                    subject=email.subject, text=email.text, html=email.html,
+                                    reply_to=email.reply_to, headers=email.headers)
+            error: MailError | None = None
+            try:
+                send(message, self.config)
+            except MailError as failure:
+                error = failure
+            begin_write(session)
+            email = session.get(OutboundEmail, email.id) or email
+            email.attempts += 1
+            email.lease_until = None
+            if error is None:
+                email.status, email.sent_at = "sent", utcnow()
+            else:
+                email.last_error = str(error)
+                wait = timedelta(seconds=backoff(email.attempts))
+                if error.permanent or utcnow() + wait > email.created_at + self.retry_window:
+                    email.status = "dead"
+                    log.error("email %s to %s gave up: %s", email.id, email.to, error)
+                else:
+                    email.next_attempt_at = utcnow() + wait
+            session.commit()
+        return len(emails)
+
+    def _listener(self) -> Any:
+        url = self.config["DATABASE_URL"]
+        if not url.startswith("postgresql"):
+            return None
+        import psycopg
+
+        connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
+                                     autocommit=True)
+        connection.execute(f"LISTEN {CHANNEL}")
+        return connection
+
+    def _wait(self, listener: Any) -> None:
+        poll = self.config["WORKER_POLL_SECONDS"]
+        if listener is None:
+            self.stopping.wait(poll)
+            return
+        # Woken at once by a NOTIFY from a committed lead, or after `poll` seconds at the latest.
+        for _note in listener.notifies(timeout=poll, stop_after=1):
+            pass
