@@ -185,6 +185,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_LEADS", _rate, "5 per minute; 30 per hour",
             "Form submissions allowed per client address."),
     Setting("RATELIMIT_API", _rate, "120 per minute", "API calls allowed per API key."),
+    Setting("RATELIMIT_PORTAL_SIGN_IN", _rate, "10 per 15 minutes",
+            "Failed partner portal sign-ins allowed per client address (besides the lock of an "
+            "account after 5 failures)."),
+    Setting("RATELIMIT_PORTAL_FORGOT", _rate, "5 per 15 minutes",
+            "Password-reset requests allowed per client address."),
     Setting("RATELIMIT_STORAGE_URL", _storage_url, "memory://",
             "Where rate-limit counters live: memory:// (one process) or redis://host:6379/0 "
             "(shared by every web host)."),
@@ -215,6 +220,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKER_POLL_SECONDS", _float(0.05, 60), "0.5",
             "Longest pause between the worker's looks for due deliveries (PostgreSQL also "
             "wakes it at once when a lead is committed)."),
+    Setting("WORKER_LEASE_SECONDS", _float(1, 3600), "90",
+            "How long a worker's claim on a message lasts; a crashed worker's messages are sent "
+            "again after it. Keep it above the webhook timeout."),
     Setting("SMTP_HOST", _optional_text, "",
             "Mail server for email delivery; empty writes each message as an .eml file to "
             "`mail/` in the instance folder."),

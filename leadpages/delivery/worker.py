@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import or_, select
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadpages.db import begin_write, utcnow
@@ -36,7 +36,6 @@ from leadpages.mail.transport import MailError, build_message, send
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=90)
 BATCH = 10
 #: First retry after about this long; each next one waits twice as long, up to MAX_BACKOFF.
 FIRST_BACKOFF = 5.0
@@ -49,7 +48,8 @@ def backoff(attempts: int, rng: Callable[[], float] = random.random) -> float:
     return ceiling * (0.5 + rng() / 2)
 
 
-def claim(session: Session, name: str, now: datetime, limit: int = BATCH) -> list[int]:
+def claim(session: Session, name: str, now: datetime, lease: timedelta,
+          limit: int = BATCH) -> list[int]:
     """Take up to `limit` due deliveries for `name`; returns their ids. Commits."""
     begin_write(session)
     query = (
@@ -63,11 +63,29 @@ def claim(session: Session, name: str, now: datetime, limit: int = BATCH) -> lis
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
     for row in rows:
-        row.lease_until = now + LEASE
+        row.lease_until = now + lease
         row.claimed_by = name
     ids = [row.id for row in rows]
     session.commit()
     return ids
+
+
+def renew(session: Session, delivery_id: int, name: str, now: datetime,
+          lease: timedelta) -> bool:
+    """Confirm and extend `name`'s claim right before sending; False if it was lost. Commits.
+
+    A batch is claimed at once but sent one by one; a row whose claim ran out meanwhile may have
+    been taken by another worker, and is then left to it, so no row is sent by two at once.
+    """
+    begin_write(session)
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.claimed_by == name,
+               Delivery.status == "pending", Delivery.lease_until >= now)
+        .values(lease_until=now + lease)
+    )
+    session.commit()
+    return result.rowcount == 1
 
 
 def record(session: Session, delivery_id: int, name: str, outcome: Outcome, started: datetime,
@@ -136,6 +154,7 @@ class Worker:
         self.stopping = threading.Event()
         self.config = dict(app.config)
         self.retry_window = timedelta(hours=self.config["DELIVERY_RETRY_HOURS"])
+        self.lease = timedelta(seconds=self.config["WORKER_LEASE_SECONDS"])
 
     def stop(self, *_args: Any) -> None:
         """Finish the send in hand, then stop."""
@@ -176,7 +195,7 @@ class Worker:
         """One claim of deliveries and one of the platform's emails, each sent and recorded."""
         with self.app.app_context():
             session = db.session
-            ids = claim(session, self.name, utcnow())
+            ids = claim(session, self.name, utcnow(), self.lease)
             for delivery_id in ids:
                 if self.stopping.is_set():
                     break  # the lease runs out and another turn (or worker) sends it
@@ -185,6 +204,8 @@ class Worker:
             return len(ids) + emails
 
     def _deliver(self, session: Session, delivery_id: int) -> None:
+        if not renew(session, delivery_id, self.name, utcnow(), self.lease):
+            return
         delivery = session.get(Delivery, delivery_id)
         if delivery is None:
             session.commit()
@@ -215,7 +236,7 @@ class Worker:
             query = query.with_for_update(skip_locked=True)
         emails = list(session.scalars(query))
         for email in emails:
-            email.lease_until = now + LEASE
+            email.lease_until = now + self.lease
         session.commit()
         for email in emails:
             if self.stopping.is_set():

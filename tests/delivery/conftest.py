@@ -58,13 +58,16 @@ def receiver() -> Iterator[Receiver]:
             step = state.script.pop(0) if state.script else {"status": 204, "delay": 0,
                                                                "headers": {}, "body": ""}
             time.sleep(step["delay"])
-            self.send_response(step["status"])
-            for name, value in step["headers"].items():
-                self.send_header(name, value)
-            payload = step["body"].encode()
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(step["status"])
+                for name, value in step["headers"].items():
+                    self.send_header(name, value)
+                payload = step["body"].encode()
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender gave up (timeout) or was killed mid-request
 
         def log_message(self, *_args: Any) -> None:
             pass

@@ -1,0 +1,264 @@
+"""Partner portal users: creation, sign-in with throttling, and password reset by emailed link.
+
+Plain functions over the caller's session: they flush, never commit. Messages are lazy texts, so
+the portal shows them in the reader's language and the CLI (under `force_locale`) in English.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cache
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from leadpages.accounts.models import PartnerUser
+from leadpages.db import utcnow
+from leadpages.mail.services import queue_email
+from leadpages.partners.models import Partner
+
+PASSWORD_MIN = 12
+#: scrypt runs over the whole input; a bound keeps one request from costing a lot of CPU.
+PASSWORD_MAX = 256
+NAME_MAX = 120
+#: After this many failed sign-ins in a row, the account is locked for LOCK_DURATION.
+MAX_FAILED_SIGN_INS = 5
+LOCK_DURATION = timedelta(minutes=15)
+RESET_SALT = "password-reset"
+#: How long a reset link works; the emails and pages say "within an hour".
+RESET_MAX_AGE = timedelta(hours=1)
+HASH_METHOD = "scrypt"
+
+
+class AccountError(ValueError):
+    """A user cannot be created or changed as asked; `field` names the input to fix."""
+
+    def __init__(self, field: str, message: object) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+# Checks shared by the portal's forms and the CLI.
+
+
+def normalise_email(email: str) -> str:
+    """The address as stored and looked up: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def check_email(email: str) -> str:
+    """The normalised address, or AccountError when it is not a valid address."""
+    value = normalise_email(email)
+    if len(value) > 254:
+        raise AccountError("email", _l("Use at most 254 characters."))
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise AccountError(
+            "email", _l("Enter a valid email address, such as name@example.com.")
+        ) from None
+    return value
+
+
+def check_name(name: str) -> str:
+    """The trimmed name, or AccountError when it is empty, too long or holds control characters."""
+    value = name.strip()
+    if not value:
+        raise AccountError("name", _l("Fill in the name."))
+    if len(value) > NAME_MAX:
+        raise AccountError("name", _l("Use at most %(limit)d characters.", limit=NAME_MAX))
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in value):
+        raise AccountError("name", _l("Remove the special or invisible characters."))
+    return value
+
+
+def _character_classes(password: str) -> int:
+    classes = set()
+    for char in password:
+        if char.islower():
+            classes.add("lower")
+        elif char.isupper():
+            classes.add("upper")
+        elif char.isdigit():
+            classes.add("digit")
+        else:
+            classes.add("other")
+    return len(classes)
+
+
+def check_password(password: str) -> str:
+    """The password, or AccountError saying what makes it too weak."""
+    if len(password) < PASSWORD_MIN:
+        raise AccountError("password", _l("Use at least %(limit)d characters.",
+                                          limit=PASSWORD_MIN))
+    if len(password) > PASSWORD_MAX:
+        raise AccountError("password", _l("Use at most %(limit)d characters.",
+                                          limit=PASSWORD_MAX))
+    if password != password.strip():
+        raise AccountError("password", _l("Do not start or end the password with a space."))
+    if _character_classes(password) < 2:
+        raise AccountError("password", _l(
+            "Mix at least two kinds of characters: lower-case and upper-case letters, digits, "
+            "other signs."))
+    return password
+
+
+def hash_password(password: str) -> str:
+    """werkzeug's scrypt hash of a password."""
+    return generate_password_hash(password, method=HASH_METHOD)
+
+
+def find_user(session: Session, email: str, *, for_update: bool = False) -> PartnerUser | None:
+    """The user with this email address, if any (row-locked on PostgreSQL if `for_update`)."""
+    query = select(PartnerUser).where(PartnerUser.email == normalise_email(email))
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def check_available(session: Session, email: str) -> str:
+    """The normalised address if valid and not yet anyone's sign-in name, else AccountError."""
+    address = check_email(email)
+    if find_user(session, address) is not None:
+        raise AccountError("email", _l("A user with this email address already exists."))
+    return address
+
+
+def create_user(session: Session, partner: Partner, email: str, name: str,
+                password: str) -> PartnerUser:
+    """A new portal user of `partner`, or AccountError naming the first input to fix."""
+    address = check_available(session, email)
+    clean_name = check_name(name)
+    check_password(password)
+    user = PartnerUser(partner_id=partner.id, partner=partner, email=address, name=clean_name,
+                       password_hash=hash_password(password), session_version=1,
+                       failed_logins=0)
+    session.add(user)
+    session.flush()
+    return user
+
+
+# Signing in.
+
+
+@cache
+def _dummy_hash() -> str:
+    # A hash of nothing anyone knows, checked when there is no account to check against.
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def is_locked(user: PartnerUser, now: datetime | None = None) -> bool:
+    """Whether too many failed sign-ins keep the account locked now."""
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+def authenticate(session: Session, email: str, password: str,
+                 now: datetime | None = None) -> PartnerUser | None:
+    """The user whose email and password these are, or None; failures are counted.
+
+    A password hash is checked in every case (unknown address, locked account), so the time an
+    answer takes does not tell whether an account exists. The fifth failure in a row locks the
+    account for 15 minutes; a locked account refuses even the right password. The caller
+    commits either way, so the count survives.
+    """
+    now = now or utcnow()
+    # Locked, so that concurrent failures each count (no lost update lets extra guesses through).
+    user = find_user(session, email, for_update=True) if len(email) <= 254 else None
+    if len(password) > PASSWORD_MAX:
+        password = password[:PASSWORD_MAX + 1]  # never right, and cheap to hash
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    matches = check_password_hash(user.password_hash, password)
+    if is_locked(user, now):
+        return None
+    if not matches:
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_SIGN_INS:
+            user.locked_until = now + LOCK_DURATION
+            user.failed_logins = 0
+        session.flush()
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.flush()
+    return user
+
+
+# Password reset.
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def reset_token(user: PartnerUser) -> str:
+    """A signed token for resetting `user`'s password, valid for an hour and for one use.
+
+    It carries the session version, which every password change increments: once used (or once
+    the password changed otherwise), the token no longer matches.
+    """
+    return _serializer().dumps({"u": user.id, "v": user.session_version})
+
+
+def user_for_reset_token(session: Session, token: str, *,
+                         for_update: bool = False) -> PartnerUser | None:
+    """The user a valid, unused, unexpired token was issued for; None for anything else.
+
+    Before using the token, ask `for_update`: the row lock makes a second use wait for the
+    first, and then find the version changed.
+    """
+    try:
+        data = _serializer().loads(token, max_age=int(RESET_MAX_AGE.total_seconds()))
+    except BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict):
+        return None
+    user_id, version = data.get("u"), data.get("v")
+    if not isinstance(user_id, int) or not isinstance(version, int):
+        return None
+    user = session.get(PartnerUser, user_id, with_for_update=for_update or None)
+    if user is None or user.session_version != version:
+        return None
+    return user
+
+
+def request_password_reset(session: Session, email: str, link: Callable[[str], str]) -> bool:
+    """Queue a reset email if the address belongs to a user; the caller answers the same anyway.
+
+    `link` turns a token into the absolute address of the reset page. Returns whether an email
+    was queued (for logs and tests, never for the person asking).
+    """
+    user = find_user(session, email)
+    if user is None:
+        return False
+    url = link(reset_token(user))
+    context = {"user": user, "url": url}
+    queue_email(
+        session, to=user.email,
+        subject=str(_l("Reset your partner portal password")),
+        text=render_template("emails/password_reset.txt", **context),
+        html=render_template("emails/password_reset.html", **context),
+    )
+    return True
+
+
+def reset_password(session: Session, user: PartnerUser, password: str) -> None:
+    """Set a new password, unlock the account, and end every session signed in before."""
+    check_password(password)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()

@@ -1,0 +1,91 @@
+"""Partner-scoped reads the portal needs beside the domain services' own.
+
+Each takes the partner's id and cannot return another partner's rows (DESIGN.md rule 7).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from leadpages.delivery.models import Delivery
+from leadpages.delivery.services import partner_deliveries_query
+from leadpages.leads.models import Lead
+from leadpages.projects.models import Project
+
+PER_PAGE = 50
+
+
+def partner_projects(session: Session, partner_id: int) -> list[tuple[str, str]]:
+    """The partner's projects as (slug, title) pairs, for the lead filter."""
+    projects = session.scalars(
+        select(Project).where(Project.partner_id == partner_id)
+        .options(selectinload(Project.texts)).order_by(Project.slug))
+    return [(project.slug, _title(project)) for project in projects]
+
+
+def _title(project: Project) -> str:
+    text = project.text("en") or (project.texts[0] if project.texts else None)
+    return f"{text.title} ({project.slug})" if text else project.slug
+
+
+def lead_deliveries(session: Session, partner_id: int, lead_id: int) -> list[Delivery]:
+    """A lead's deliveries with their attempts, oldest first, from the partner's own outbox."""
+    query = (partner_deliveries_query(partner_id).where(Delivery.lead_id == lead_id)
+             .options(selectinload(Delivery.history)).order_by(None)
+             .order_by(Delivery.created_at, Delivery.id))
+    return list(session.scalars(query))
+
+
+def delivery_states(session: Session, partner_id: int,
+                    lead_ids: list[int]) -> dict[int, list[Delivery]]:
+    """For each of these leads, its deliveries (channel and status), for the lead list."""
+    found: dict[int, list[Delivery]] = defaultdict(list)
+    if lead_ids:
+        query = partner_deliveries_query(partner_id).where(Delivery.lead_id.in_(lead_ids))
+        for delivery in session.scalars(query.order_by(None).order_by(Delivery.id)):
+            if delivery.lead_id is not None:
+                found[delivery.lead_id].append(delivery)
+    return found
+
+
+def with_lead_ids(query: Any) -> Any:
+    """A deliveries query that also gives each delivery's lead public id and status."""
+    return query.add_columns(Lead.public_id, Lead.status).outerjoin(
+        Lead, Lead.id == Delivery.lead_id)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a longer list."""
+
+    rows: list[Any]
+    number: int
+    total: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(session: Session, query: Any, number: int, *, scalars: bool = True) -> Page:
+    """Page `number` (from 1) of a SELECT, with the total count."""
+    number = max(1, number)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    window = query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)
+    rows = list(session.scalars(window)) if scalars else list(session.execute(window).all())
+    return Page(rows=rows, number=number, total=total)
