@@ -152,8 +152,25 @@ def document(server_url: str) -> dict[str, Any]:
                 },
             }},
         },
+        "webhooks": {
+            kind: {"post": {
+                "operationId": f"webhook_{kind.replace('.', '_')}",
+                "summary": f"`{kind}` sent to your webhook URL",
+                "description": "Signed by the Standard Webhooks specification: verify the "
+                               "`webhook-id`, `webhook-timestamp` and `webhook-signature` headers "
+                               "with the standardwebhooks library and your `whsec_` secret "
+                               "(see docs/webhooks.md). Answer 2xx once stored; the same "
+                               "`webhook-id` on a retry means the same message.",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": _ref("schemas", "WebhookEvent")}}},
+                "responses": {"2XX": {"description": "Received; no retry."}},
+            }}
+            for kind in ("lead.created", "ping")
+        },
         "components": {
             "schemas": {
+                "WebhookEvent": schemas.WEBHOOK_EVENT,
+                "Ping": schemas.PING,
                 "Lead": schemas.LEAD,
                 "Delivery": schemas.DELIVERY,
                 "LeadList": schemas.list_envelope("Lead"),

@@ -95,6 +95,16 @@ LEAD = _object({
     }, "The joint-controller arrangement in force when the lead was captured.")),
 }, "A lead exactly as partners receive it in every channel (webhook, email, API, CSV).")
 
+PING = _object({"partner": STRING, "message": STRING}, "The data of a `ping` test message.")
+
+WEBHOOK_EVENT = _object({
+    "type": {"type": "string", "enum": list(EVENT_TYPES)},
+    "timestamp": {**TIMESTAMP, "description": "When the event was queued (UTC)."},
+    "data": {"oneOf": [{"$ref": "#/components/schemas/Lead"},
+                       {"$ref": "#/components/schemas/Ping"}]},
+}, "The JSON body of every webhook (Standard Webhooks): `type`, `timestamp`, `data`. Lead "
+   "events carry the lead in `data`; `ping` carries a Ping.")
+
 DELIVERY = _object({
     "id": {"type": "integer", "minimum": 1},
     "message_id": {"type": "string",

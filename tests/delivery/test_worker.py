@@ -294,3 +294,26 @@ def test_leads_without_channels_are_stored_but_queue_nothing(app: Any, make_part
     with app.app_context():
         assert db.session.scalars(select(Lead)).one()
     assert deliveries(app) == []
+
+
+@pytest.mark.usefixtures("loopback")
+def test_webhook_bodies_match_the_published_schema(app: Any, client: Any, session: Any,
+                                                   make_partner: Any, make_project: Any,
+                                                   submit: Any, receiver: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    partner = partner_with_webhook(session, make_partner, receiver)
+    submit(make_project(partner=partner), postcode="9000", bedrooms="3", garden="yes")
+    enqueue_ping(session, partner)
+    session.commit()
+    work(app)
+    document = client.get("/api/v1/openapi.json").get_json()
+    schema = {**document["components"]["schemas"]["WebhookEvent"],
+              "components": document["components"]}
+    validator = Draft202012Validator(schema)
+    bodies = [json.loads(r.body) for r in receiver.received]
+    assert sorted(b["type"] for b in bodies) == ["lead.created", "ping"]
+    for body in bodies:
+        validator.validate(body)
+    broken = {**bodies[0], "data": {**bodies[0]["data"], "surprise": 1}}
+    assert not validator.is_valid(broken)
