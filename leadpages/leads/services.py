@@ -12,11 +12,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from leadpages.arrangements import services as arrangements
+from leadpages.arrangements.models import Arrangement
 from leadpages.db import begin_write, utcnow
 from leadpages.delivery.services import enqueue_lead
 from leadpages.identifiers import canonical_email
 from leadpages.leads import consents
 from leadpages.leads.models import Lead
+from leadpages.notices.models import PrivacyNotice
 from leadpages.notices.services import current_notice
 from leadpages.projects import services as projects
 from leadpages.projects.models import Project
@@ -64,6 +66,28 @@ class Intake:
     created: bool
 
 
+@dataclass(frozen=True)
+class Terms:
+    """What a submission is captured under: the arrangement in force and the notice shown."""
+
+    arrangement: Arrangement
+    notice: PrivacyNotice
+
+
+def capture_terms(session: Session, project: Project, lang: str,
+                  now: datetime | None = None) -> Terms:
+    """The terms for a submission now, or IntakeClosed saying why the project takes none.
+
+    Only reads (but for storing a new notice version when its text changed), so a caller may
+    look them up before the short write transaction of submit_lead.
+    """
+    arrangement = arrangements.in_force(session, project.partner_id, now or utcnow())
+    blocker = projects.intake_blocker(project, arrangement)
+    if blocker is not None or arrangement is None:
+        raise IntakeClosed(blocker)
+    return Terms(arrangement, current_notice(session, lang))
+
+
 def submit_lead(
     session: Session,
     project: Project,
@@ -72,6 +96,7 @@ def submit_lead(
     lang: str,
     campaign_code: str | None,
     source_ip: str | None,
+    terms: Terms | None = None,
     now: datetime | None = None,
 ) -> Intake:
     """Store a submission as a new lead with its outbox rows, or fold it into the person's lead.
@@ -79,15 +104,12 @@ def submit_lead(
     A second submission by the same email or phone for the same project within the duplicate
     window is the same lead: nothing new is delivered, new optional details are added, and a
     newly ticked opt-in or objection is recorded (an objection is never undone this way).
-    Flushes; the caller commits.
+    `terms` from capture_terms, if the caller looked them up already. Flushes; the caller commits.
     """
     now = now or utcnow()
     begin_write(session)
     projects.lock_for_intake(session, project)
-    arrangement = arrangements.in_force(session, project.partner_id, now)
-    blocker = projects.intake_blocker(project, arrangement)
-    if blocker is not None:
-        raise IntakeClosed(blocker)
+    terms = terms or capture_terms(session, project, lang, now)
     email_key = canonical_email(data.email)
     earlier = find_duplicate(session, project, email_key, data.phone, now)
     if earlier is not None:
@@ -108,8 +130,8 @@ def submit_lead(
         marketing_email_text_version=consents.MARKETING_EMAIL.version,
         audience_basis=basis,
         ads_text_version=consents.ads_choice(basis).version,
-        notice=current_notice(session, lang),
-        arrangement=arrangement,
+        notice=terms.notice,
+        arrangement=terms.arrangement,
         source_ip=source_ip,
         created_at=now,
         updated_at=now,

@@ -23,7 +23,7 @@ from leadpages.extensions import csrf, db, limiter
 from leadpages.i18n import negotiate_language
 from leadpages.leads import tokens
 from leadpages.leads.forms import LeadForm
-from leadpages.leads.services import IntakeClosed, submit_lead
+from leadpages.leads.services import IntakeClosed, capture_terms, submit_lead
 from leadpages.notices.services import current_notice
 from leadpages.projects import services as projects
 from leadpages.public import pages
@@ -130,11 +130,12 @@ def submit(lang: str, slug: str) -> BaseResponse:
                     nonce=cookie_nonce)
     code = campaign_code(form.c.data)
     if form.validate():
-        # End the read phase, so that the write lock is held only for the intake itself.
-        db.session.commit()
         try:
+            terms = capture_terms(db.session, project, lang)
+            # End the read phase, so that the write lock is held only for the intake itself.
+            db.session.commit()
             submit_lead(db.session, project, form.to_input(), lang=lang, campaign_code=code,
-                        source_ip=request.remote_addr)
+                        source_ip=request.remote_addr, terms=terms)
         except IntakeClosed:
             db.session.rollback()
             return closed
