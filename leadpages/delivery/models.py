@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leadpages.db import Base, utcnow
 from leadpages.partners.models import Partner
+
+if TYPE_CHECKING:
+    from leadpages.leads.models import Lead
 
 CHANNELS = ("webhook", "email")
 DELIVERY_STATUSES = ("pending", "delivered", "dead")
@@ -55,6 +59,7 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     partner: Mapped[Partner] = relationship()
+    lead: Mapped[Lead | None] = relationship()
     history: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="delivery", order_by="DeliveryAttempt.id", cascade="all, delete-orphan"
     )

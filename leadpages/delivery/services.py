@@ -7,7 +7,7 @@ Everything here runs in the caller's transaction (flush, never commit); the work
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
@@ -109,10 +109,32 @@ def enqueue_ping(session: Session, partner: Partner) -> Delivery:
     return row
 
 
+def undeliverable(delivery: Delivery) -> str | None:
+    """Why this message may not be sent now, or None (DESIGN.md rule 6, at the moment of acting).
+
+    A restricted or erased lead is stored only: its lead events are not sent, however and
+    whenever they were queued.
+    """
+    if delivery.kind == "lead.created" and delivery.lead_id is not None:
+        lead = delivery.lead
+        if lead is not None and lead.status != "new":
+            return f"the lead is {lead.status}: stored only, not sent"
+    return None
+
+
+def retry_deadline(delivery: Delivery, window: timedelta) -> datetime:
+    """Until when a failing delivery is retried: the window from its queueing or last replay."""
+    replays = [a.started_at for a in delivery.history if a.outcome == "replayed"]
+    return max([delivery.created_at, *replays]) + window
+
+
 def replay(session: Session, delivery: Delivery, by: str) -> Delivery:
     """Send a dead letter again, with the same message id; the history says who asked."""
     if delivery.status != "dead":
         raise DeliveryError(f"only dead letters can be replayed; this one is {delivery.status}")
+    refusal = undeliverable(delivery)
+    if refusal:
+        raise DeliveryError(refusal)
     now = utcnow()
     delivery.status = "pending"
     delivery.attempts = 0

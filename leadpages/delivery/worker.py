@@ -26,6 +26,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadpages.db import begin_write, utcnow
+from leadpages.delivery import services
 from leadpages.delivery.models import Delivery, DeliveryAttempt
 from leadpages.delivery.senders import Outcome, send_email, send_webhook
 from leadpages.delivery.services import CHANNEL
@@ -90,10 +91,17 @@ def renew(session: Session, delivery_id: int, name: str, now: datetime,
 
 def record(session: Session, delivery_id: int, name: str, outcome: Outcome, started: datetime,
            duration_ms: int, retry_window: timedelta, now: datetime) -> Delivery | None:
-    """Write what a try came to: delivered, retry later, or dead letter. Commits."""
+    """Write what a try came to: delivered, retry later, or dead letter. Commits.
+
+    A success is recorded whoever holds the claim now (the message did arrive); a failure only
+    by the worker that still holds it, so a late answer never overrides another worker's result.
+    """
     begin_write(session)
-    delivery = session.get(Delivery, delivery_id)
-    if delivery is None or delivery.status != "pending":
+    # Read the row as it is now, not as this session saw it when claiming.
+    delivery = session.get(Delivery, delivery_id, populate_existing=True)
+    if delivery is None or delivery.status != "pending" or (
+        not outcome.delivered and delivery.claimed_by != name
+    ):
         session.rollback()
         return None
     delivery.attempts += 1
@@ -106,10 +114,11 @@ def record(session: Session, delivery_id: int, name: str, outcome: Outcome, star
         delivery.last_error = None
     else:
         delivery.last_error = outcome.error
+        deadline = services.retry_deadline(delivery, retry_window)
         wait = backoff(delivery.attempts)
         if outcome.retry_after is not None:
-            wait = max(wait, outcome.retry_after)
-        if outcome.permanent or now + timedelta(seconds=wait) > delivery.created_at + retry_window:
+            wait = max(wait, min(outcome.retry_after, retry_window.total_seconds()))
+        if outcome.permanent or now + timedelta(seconds=wait) > deadline:
             state = "dead"
             delivery.status = "dead"
         else:
@@ -184,7 +193,14 @@ class Worker:
         log.info("worker %s started", self.name)
         try:
             while not self.stopping.is_set():
-                if self.turn() == 0:
+                try:
+                    busy = self.turn() > 0
+                except Exception:
+                    # One bad message or a lost database connection must not end the worker:
+                    # log, pause, go on (an unfinished claim runs out and is retried).
+                    log.exception("worker %s: a turn failed", self.name)
+                    busy = False
+                if not busy:
                     self._wait(listener)
         finally:
             if listener is not None:
@@ -211,12 +227,14 @@ class Worker:
             session.commit()
             return
         _ = delivery.partner  # loaded now: no transaction stays open during the send
+        refusal = services.undeliverable(delivery)
         session.commit()
         sender = send_webhook if delivery.channel == "webhook" else send_email
         started = utcnow()
         clock = time.monotonic()
         try:
-            outcome = sender(delivery, delivery.partner, self.config)
+            outcome = (Outcome(False, permanent=True, error=refusal) if refusal
+                       else sender(delivery, delivery.partner, self.config))
         except Exception as error:  # a bug in a sender must not stop every other delivery
             log.exception("sending delivery %s failed unexpectedly", delivery_id)
             outcome = Outcome(False, error=f"internal error: {type(error).__name__}: {error}")
@@ -241,16 +259,21 @@ class Worker:
         for email in emails:
             if self.stopping.is_set():
                 break
-            message = build_message(sender=self.config["MAIL_FROM"], to=[email.to],
-                                    subject=email.subject, text=email.text, html=email.html,
-                                    reply_to=email.reply_to, headers=email.headers)
             error: MailError | None = None
             try:
-                send(message, self.config)
+                send(build_message(sender=self.config["MAIL_FROM"], to=[email.to],
+                                   subject=email.subject, text=email.text, html=email.html,
+                                   reply_to=email.reply_to, headers=email.headers), self.config)
             except MailError as failure:
                 error = failure
+            except ValueError as failure:  # a header the email package refuses: never sendable
+                error = MailError(f"cannot build the message: {failure}", permanent=True)
             begin_write(session)
-            email = session.get(OutboundEmail, email.id) or email
+            fresh = session.get(OutboundEmail, email.id, populate_existing=True)
+            if fresh is None or fresh.status != "pending":
+                session.rollback()
+                continue
+            email = fresh
             email.attempts += 1
             email.lease_until = None
             if error is None:

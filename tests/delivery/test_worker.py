@@ -317,3 +317,73 @@ def test_webhook_bodies_match_the_published_schema(app: Any, client: Any, sessio
         validator.validate(body)
     broken = {**bodies[0], "data": {**bodies[0]["data"], "surprise": 1}}
     assert not validator.is_valid(broken)
+
+
+@pytest.mark.usefixtures("loopback")
+def test_a_late_failure_never_overrides_another_workers_success(
+    app: Any, session: Any, make_partner: Any, make_project: Any, submit: Any, receiver: Any
+) -> None:
+    from leadpages.delivery.senders import Outcome
+    from leadpages.delivery.worker import claim, record
+
+    submit(make_project(partner=partner_with_webhook(session, make_partner, receiver)))
+    with app.app_context():
+        ids = claim(db.session, "slow", utcnow(), timedelta(seconds=60))
+        row = db.session.get(Delivery, ids[0])
+        assert row is not None
+        # Meanwhile its claim runs out and another worker delivers it.
+        row.status, row.claimed_by = "delivered", None
+        db.session.commit()
+        assert record(db.session, ids[0], "slow", Outcome(False, permanent=True, error="HTTP 410"),
+                      utcnow(), 5, timedelta(hours=72), utcnow()) is None
+    assert deliveries(app)[0].status == "delivered"
+
+
+@pytest.mark.usefixtures("loopback")
+def test_absurd_retry_after_is_capped_not_a_crash(app: Any, session: Any, make_partner: Any,
+                                                  make_project: Any, submit: Any,
+                                                  receiver: Any) -> None:
+    submit(make_project(partner=partner_with_webhook(session, make_partner, receiver)))
+    receiver.answer(429, headers={"Retry-After": "300000000000"})
+    work(app)
+    row = deliveries(app)[0]
+    assert row.status == "dead"  # waiting that long would pass the retry window
+    assert row.attempts == 1
+
+
+@pytest.mark.usefixtures("loopback")
+def test_restricted_lead_is_not_sent_nor_replayed(app: Any, session: Any, make_partner: Any,
+                                                  make_project: Any, submit: Any,
+                                                  receiver: Any) -> None:
+    from leadpages.delivery.services import DeliveryError
+
+    submit(make_project(partner=partner_with_webhook(session, make_partner, receiver)))
+    with app.app_context():
+        db.session.scalars(select(Lead)).one().status = "restricted"
+        db.session.commit()
+    work(app)
+    assert receiver.received == []
+    row = deliveries(app)[0]
+    assert row.status == "dead"
+    assert "restricted" in (row.last_error or "")
+    with app.app_context():
+        dead = db.session.scalars(select(Delivery)).one()
+        with pytest.raises(DeliveryError, match="restricted"):
+            replay(db.session, dead, by="someone")
+
+
+@pytest.mark.usefixtures("loopback")
+def test_replayed_old_dead_letter_gets_a_fresh_retry_window(
+    app: Any, session: Any, make_partner: Any, make_project: Any, submit: Any, receiver: Any
+) -> None:
+    submit(make_project(partner=partner_with_webhook(session, make_partner, receiver)))
+    with app.app_context():
+        row = db.session.scalars(select(Delivery)).one()
+        row.created_at = utcnow() - timedelta(days=5)
+        row.status = "dead"
+        db.session.commit()
+        replay(db.session, row, by="staff")
+        db.session.commit()
+    receiver.answer(503)
+    work(app)
+    assert deliveries(app)[0].status == "pending"  # retried again, not dead at once
