@@ -7,6 +7,8 @@ objection register will use the same functions, so the two can never disagree.
 
 from __future__ import annotations
 
+import unicodedata
+
 import phonenumbers
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -37,3 +39,23 @@ def canonical_phone(phone: str, region: str) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+#: Line breaks a message may hold; nothing else below a space is allowed anywhere.
+_LINE_BREAKS = frozenset("\n\r\t")
+
+
+def is_plain_text(text: str, *, multiline: bool = False) -> bool:
+    """Whether `text` is free of control and invisible characters.
+
+    Refused: control characters, unpaired surrogates, format characters (zero-width spaces, the
+    direction overrides that make a text read differently from what it holds) and the Unicode
+    line and paragraph separators, which would break an email header. Line breaks are allowed
+    only in multiline text.
+    """
+    for char in text:
+        if multiline and char in _LINE_BREAKS:
+            continue
+        if unicodedata.category(char) in ("Cc", "Cs", "Cf", "Zl", "Zp"):
+            return False
+    return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextArea
 
-from leadpages.identifiers import canonical_phone
+from leadpages.identifiers import canonical_phone, is_plain_text
 from leadpages.leads import consents, tokens
 from leadpages.leads.services import LeadInput
 from leadpages.projects.models import Project
@@ -52,10 +51,6 @@ POSTCODES = {
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF")
 MAX_BUDGET = Decimal("1000000000")
-
-# Characters that have no place in a name or a message: control characters, and the invisible
-# direction overrides that can make a text read differently from what it contains.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 
@@ -100,17 +95,14 @@ class MaxLength:
 
 
 class PlainText:
-    """No control characters or invisible direction overrides; line breaks only if multiline."""
+    """No control or invisible characters (identifiers.is_plain_text); line breaks if multiline."""
 
     def __init__(self, multiline: bool = False) -> None:
-        self.allowed = "\n\r\t" if multiline else ""
+        self.multiline = multiline
 
     def __call__(self, form: BaseForm, field: Field) -> None:
-        for char in field.data or "":
-            if char in self.allowed:
-                continue
-            if unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS:
-                raise ValidationError(str(_l("Remove the special or invisible characters.")))
+        if not is_plain_text(field.data or "", multiline=self.multiline):
+            raise ValidationError(str(_l("Remove the special or invisible characters.")))
 
 
 class EmailAddress:

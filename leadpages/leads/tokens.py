@@ -52,7 +52,10 @@ def check(secret: str, nonce: str | None, token: str, now: float | None = None) 
     """How old the token is, if it is genuine and made for this browser's nonce."""
     if not nonce:
         return TokenCheck(None, "cookie")
-    millis_text, _, mac = (token or "").partition(".")
+    token = token or ""
+    if not token.isascii() or not nonce.isascii():
+        return TokenCheck(None, "invalid")
+    millis_text, _, mac = token.partition(".")
     if not millis_text.isdigit() or len(millis_text) > 15:
         return TokenCheck(None, "invalid")
     millis = int(millis_text)

@@ -69,8 +69,7 @@ def index_lang(lang: str) -> Response:
 @bp.get("/p/<slug>")
 def project_negotiate(slug: str) -> BaseResponse:
     """Send the visitor to the page in their browser's language, keeping the campaign."""
-    query: dict[str, Any] = request.args.to_dict()
-    target = url_for("public.project", lang=negotiate_language(), slug=slug, **query)
+    target = url_for("public.project", lang=negotiate_language(), slug=slug, **_campaign_query())
     response = redirect(target, 302)
     response.vary.add("Accept-Language")
     return response
@@ -83,8 +82,8 @@ def project(lang: str, slug: str) -> BaseResponse:
     if page is None:
         abort(404)
     if lang not in page.languages:
-        query: dict[str, Any] = request.args.to_dict()
-        return redirect(url_for("public.project", lang=page.languages[0], slug=slug, **query))
+        return redirect(url_for("public.project", lang=page.languages[0], slug=slug,
+                                **_campaign_query()))
     code = campaign_code(request.args.get("c"), request.args.get("utm_campaign"))
     nonce, new = _form_nonce()
     response = _html(pages.fill_slots(page, code, nonce))
@@ -97,6 +96,12 @@ def project(lang: str, slug: str) -> BaseResponse:
         visits: VisitCounter = current_app.extensions["leadpages.visits"]
         visits.record(page.project_id, code)
     return response
+
+
+def _campaign_query() -> dict[str, Any]:
+    """The query values a redirect keeps: the campaign code and UTM values, nothing else."""
+    return {key: value for key, value in request.args.items()
+            if key == "c" or (key.startswith("utm_") and len(key) <= 20)}
 
 
 def _form_nonce() -> tuple[str, bool]:

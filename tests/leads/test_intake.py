@@ -119,6 +119,8 @@ def test_boxes_are_unticked(client: Any, make_project: Any) -> None:
         ("first_name", "x" * 101, "Use at most 100 characters (you used 101)."),
         ("first_name", "Jan\x00", "Remove the special or invisible characters."),
         ("last_name", "Jans\u202esens", "Remove the special or invisible characters."),
+        ("first_name", "Ja\u2028n", "Remove the special or invisible characters."),
+        ("last_name", "Jans\u200bsens", "Remove the special or invisible characters."),
         ("postcode", "123", "Enter a valid postcode for Belgium."),
         ("budget_amount", "-5", "Enter an amount greater than zero"),
         ("budget_amount", "0", "Enter an amount greater than zero"),

@@ -22,7 +22,7 @@ def test_token_is_bound_to_cookie_secret_and_time() -> None:
     earlier = f"{int(millis) - 60_000}.{mac}"  # pretending the form was served a minute sooner
     assert tokens.check(SECRET, "nonce-aaaaaaaaaaaa", earlier, now=1004).problem == "invalid"
     assert tokens.check(SECRET, None, token, now=1004).problem == "cookie"
-    for garbage in ("", ".", "abc.def", "1" * 16 + ".x", token + "x"):
+    for garbage in ("", ".", "abc.def", "1" * 16 + ".x", token + "x", "123.é", "²³.x"):
         assert tokens.check(SECRET, "nonce-aaaaaaaaaaaa", garbage, now=1004).problem == "invalid"
 
 
@@ -30,3 +30,8 @@ def test_old_and_future_tokens_are_refused() -> None:
     token = tokens.issue(SECRET, "n" * 22, now=1000.0)
     assert tokens.check(SECRET, "n" * 22, token, now=1000 + tokens.MAX_AGE + 1).problem
     assert tokens.check(SECRET, "n" * 22, token, now=990).problem == "invalid"
+
+
+def test_non_ascii_cookie_is_refused_not_an_error() -> None:
+    token = tokens.issue(SECRET, "n" * 22, now=1000.0)
+    assert tokens.check(SECRET, "é" * 22, token, now=1004).problem == "invalid"

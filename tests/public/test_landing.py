@@ -187,3 +187,11 @@ def test_page_cache_serves_fresh_tokens(app: Any, client: Any, make_project: Any
     assert second["c"] == "two"
     assert first["token"] != second["token"]
     assert "@@" not in first["token"] + first["c"]
+
+
+def test_redirect_keeps_only_campaign_values(client: Any, make_project: Any) -> None:
+    project = make_project()
+    response = client.get(f"/p/{project.slug}?lang=fr&_anchor=x&c=spring&utm_source=meta&x=1",
+                          headers={"Accept-Language": "nl"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/nl/p/{project.slug}?c=spring&utm_source=meta"
