@@ -92,30 +92,36 @@ def send_webhook(delivery: Delivery, partner: Partner, config: dict[str, Any]) -
         return Outcome(False, permanent=True, error="the partner has no signing secret")
     body = delivery.payload.encode()
     timeout = config["WEBHOOK_TIMEOUT_SECONDS"]
-    try:
-        response = requests.post(
-            url, data=body, headers=webhook_headers(partner, delivery.message_id, body),
-            timeout=(min(5.0, timeout), timeout), allow_redirects=False, stream=True,
-        )
-    except requests.Timeout:
-        return Outcome(False, error=f"no answer within {timeout:g} s")
-    except requests.RequestException as error:
-        return Outcome(False, error=f"{type(error).__name__}: {error}"[:500])
-    with response:
-        excerpt = _excerpt(response)
-        code = response.status_code
-        if 200 <= code < 300:
-            return Outcome(True, status_code=code, response_excerpt=excerpt)
-        if 300 <= code < 400:
-            return Outcome(False, permanent=True, status_code=code, response_excerpt=excerpt,
-                           error=f"redirect to {response.headers.get('location')!r} not followed; "
-                                 "set the final address as the webhook URL")
-        if code in RETRYABLE or code >= 500:
-            return Outcome(False, status_code=code, response_excerpt=excerpt,
-                           error=f"HTTP {code}",
-                           retry_after=retry_after_seconds(response.headers.get("retry-after")))
+    with requests.Session() as client:
+        client.trust_env = False  # no proxy or .netrc from the environment decides the route
+        try:
+            response = client.post(
+                url, data=body, headers=webhook_headers(partner, delivery.message_id, body),
+                timeout=(min(5.0, timeout), timeout), allow_redirects=False, stream=True,
+            )
+        except requests.Timeout:
+            return Outcome(False, error=f"no answer within {timeout:g} s")
+        except requests.RequestException as error:
+            return Outcome(False, error=f"{type(error).__name__}: {error}"[:500])
+        with response:
+            return _judge(response)
+
+
+def _judge(response: requests.Response) -> Outcome:
+    """What the receiver's answer means: delivered, retry, or final refusal."""
+    excerpt = _excerpt(response)
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome(True, status_code=code, response_excerpt=excerpt)
+    if 300 <= code < 400:
         return Outcome(False, permanent=True, status_code=code, response_excerpt=excerpt,
-                       error=f"HTTP {code}: the receiver refused the message")
+                       error=f"redirect to {response.headers.get('location')!r} not followed; "
+                             "set the final address as the webhook URL")
+    if code in RETRYABLE or code >= 500:
+        return Outcome(False, status_code=code, response_excerpt=excerpt, error=f"HTTP {code}",
+                       retry_after=retry_after_seconds(response.headers.get("retry-after")))
+    return Outcome(False, permanent=True, status_code=code, response_excerpt=excerpt,
+                   error=f"HTTP {code}: the receiver refused the message")
 
 
 def _excerpt(response: requests.Response) -> str:
@@ -138,12 +144,14 @@ def lead_email(delivery: Delivery, partner: Partner, config: dict[str, Any]) -> 
     contact = data.get("contact") or {}
     subject = {
         "lead.created": f"New request for {data.get('project', {}).get('title', '')}: "
-                        f"{contact.get('first_name', '')} {contact.get('last_name', '')}",
+                        f"{contact.get('first_name', '')} {contact.get('last_name', '')} "
+                        f"[{str(data.get('id', ''))[:8]}]",
     }.get(event["type"], f"Leadpages: {event['type']}")
     return build_message(
         sender=config["MAIL_FROM"], to=list(partner.email_recipients), subject=subject.strip(),
         text=text, html=html, reply_to=contact.get("email"),
         headers={"X-Leadpages-Message-Id": delivery.message_id},
+        message_id=delivery.message_id,
     )
 
 

@@ -21,14 +21,20 @@ class MailError(Exception):
 
 def build_message(*, sender: str, to: list[str], subject: str, text: str,
                   html: str | None = None, reply_to: str | None = None,
-                  headers: dict[str, str] | None = None) -> EmailMessage:
-    """A plain-text email with an optional HTML alternative; no tracking of any kind."""
+                  headers: dict[str, str] | None = None,
+                  message_id: str | None = None) -> EmailMessage:
+    """A plain-text email with an optional HTML alternative; no tracking of any kind.
+
+    `message_id` (a stable id) makes every retry of one message carry the same Message-ID, so a
+    mail client shows a repeat as the same message, never as a second one.
+    """
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].rstrip(">"))
+    domain = sender.rsplit("@", 1)[-1].rstrip(">")
+    message["Message-ID"] = f"<{message_id}@{domain}>" if message_id else make_msgid(domain=domain)
     if reply_to:
         message["Reply-To"] = reply_to
     for name, value in (headers or {}).items():

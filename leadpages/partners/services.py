@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from leadpages.db import utcnow
 from leadpages.partners.models import Partner
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
 #: How long the previous secret keeps signing after a rotation, so the partner can switch.
 ROTATION_OVERLAP = timedelta(hours=24)
 
@@ -24,26 +25,28 @@ def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def _live(partner: Partner, now: datetime) -> list[dict[str, str | None]]:
+    """The partner's secret entries that have not expired, oldest first."""
+    return [entry for entry in partner.webhook_secrets or []
+            if entry.get("expires_at") is None
+            or datetime.fromisoformat(entry["expires_at"] or "") > now]
+
+
 def signing_secrets(partner: Partner, now: datetime | None = None) -> list[str]:
-    """The secrets that sign messages now: the newest, and an older one until it expires."""
-    now = now or utcnow()
-    return [
-        entry["secret"] or ""
-        for entry in reversed(partner.webhook_secrets or [])
-        if entry.get("expires_at") is None
-        or datetime.fromisoformat(entry["expires_at"] or "") > now
-    ]
+    """The secrets that sign messages now: the newest, and the previous one until it expires."""
+    return [entry["secret"] or "" for entry in reversed(_live(partner, now or utcnow()))]
 
 
 def rotate_webhook_secret(session: Session, partner: Partner) -> str:
-    """Issue a new secret (returned once, to show once); the old one signs for 24 more hours."""
+    """Issue a new secret (returned once, to show once); the last one signs for 24 more hours.
+
+    Only the newest previous secret is kept: rotating twice in a row ends the older one at once,
+    so the signature header never grows beyond two signatures.
+    """
     now = utcnow()
-    kept = [
-        {**entry, "expires_at": entry.get("expires_at") or (now + ROTATION_OVERLAP).isoformat()}
-        for entry in partner.webhook_secrets or []
-        if entry.get("expires_at") is None
-        or datetime.fromisoformat(entry["expires_at"] or "") > now
-    ]
+    previous = _live(partner, now)[-1:]
+    kept = [{**entry, "expires_at": entry.get("expires_at") or (now + ROTATION_OVERLAP).isoformat()}
+            for entry in previous]
     secret = new_webhook_secret()
     partner.webhook_secrets = [*kept, {"secret": secret, "created_at": now.isoformat(),
                                        "expires_at": None}]
@@ -71,11 +74,20 @@ def check_webhook_url(url: str, *, require_https: bool, allow_loopback: bool) ->
     if len(url) > 500:
         raise SettingsError("the address must be at most 500 characters")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise SettingsError("the port must be a number from 1 to 65535") from None
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise SettingsError(f"the host {parts.hostname} cannot be found") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
+        if isinstance(address, ipaddress.IPv6Address):
+            # IPv4 carried inside IPv6 is judged as the IPv4 address it carries.
+            address = address.ipv4_mapped or address.sixtofour or address
+            if address in NAT64:
+                raise SettingsError(f"the host {parts.hostname} is not a public address")
         if address.is_loopback and allow_loopback:
             continue
         if not address.is_global:

@@ -242,6 +242,8 @@ def test_email_delivery_has_every_field_and_replies_to_the_person(
     assert sorted(envelope.rcpt_tos) == ["boss@partner.example", "sales@partner.example"]
     message = message_from_bytes(envelope.content, policy=email_policy)
     assert message["Reply-To"] == "jan.janssens@example.com"
+    row = deliveries(app)[0]
+    assert message["Message-ID"] == f"<{row.message_id}@leadpages.example>"  # same on a retry
     assert message["Subject"].startswith("New request for Residence")
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
