@@ -18,7 +18,6 @@ from leadpages.delivery.services import enqueue_lead
 from leadpages.identifiers import canonical_email
 from leadpages.leads import consents
 from leadpages.leads.models import Lead
-from leadpages.notices.models import PrivacyNotice
 from leadpages.notices.services import current_notice
 from leadpages.projects import services as projects
 from leadpages.projects.models import Project
@@ -71,7 +70,7 @@ class Terms:
     """What a submission is captured under: the arrangement in force and the notice shown."""
 
     arrangement: Arrangement
-    notice: PrivacyNotice
+    notice_id: int
 
 
 def capture_terms(session: Session, project: Project, lang: str,
@@ -85,7 +84,7 @@ def capture_terms(session: Session, project: Project, lang: str,
     blocker = projects.intake_blocker(project, arrangement)
     if blocker is not None or arrangement is None:
         raise IntakeClosed(blocker)
-    return Terms(arrangement, current_notice(session, lang))
+    return Terms(arrangement, current_notice(session, lang).id)
 
 
 def submit_lead(
@@ -130,7 +129,7 @@ def submit_lead(
         marketing_email_text_version=consents.MARKETING_EMAIL.version,
         audience_basis=basis,
         ads_text_version=consents.ads_choice(basis).version,
-        notice=terms.notice,
+        notice_id=terms.notice_id,
         arrangement=terms.arrangement,
         source_ip=source_ip,
         created_at=now,

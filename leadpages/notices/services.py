@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from leadpages.db import begin_write
+from leadpages.extensions import db
 from leadpages.notices.models import PrivacyNotice
 from leadpages.operator import Operator, get_operator
 
@@ -29,28 +31,40 @@ def current_notice(session: Session, lang: str) -> PrivacyNotice:
 
     What a person is shown is thus always a stored version: the lead refers to it, and a later
     change of wording or of the operator's details becomes version n+1 without anyone publishing
-    by hand.
+    by hand. `session` is only read; a new version is stored in a short transaction of its own.
     """
     config = current_app.config
     body, digest = _rendered(lang, get_operator(), config["AUDIENCE_BASIS"],
                              config["IP_RETENTION_DAYS"])
-    found = session.scalar(
+    found = _find(session, lang, digest)
+    return found if found is not None else _store(lang, body, digest)
+
+
+def _find(session: Session, lang: str, digest: str) -> PrivacyNotice | None:
+    return session.scalar(
         select(PrivacyNotice).where(PrivacyNotice.language == lang, PrivacyNotice.digest == digest)
     )
-    if found is not None:
-        return found
-    latest = session.scalar(
-        select(func.max(PrivacyNotice.version)).where(PrivacyNotice.language == lang)
-    )
-    notice = PrivacyNotice(language=lang, version=(latest or 0) + 1, body=body, digest=digest)
-    try:
-        with session.begin_nested():
-            session.add(notice)
-    except IntegrityError:
-        # Another process stored the same text a moment ago; use its row.
-        return session.scalars(
-            select(PrivacyNotice).where(
-                PrivacyNotice.language == lang, PrivacyNotice.digest == digest
-            )
-        ).one()
-    return notice
+
+
+def _store(lang: str, body: str, digest: str) -> PrivacyNotice:
+    # A notice version is an append-only record, like a sequence number: it is committed on its
+    # own (not in the caller's transaction, which may be a read that must not turn into a
+    # write), and whoever stores the same text first wins.
+    with db.factory() as writer:
+        begin_write(writer)
+        found = _find(writer, lang, digest)
+        if found is not None:
+            writer.commit()
+            return found
+        latest = writer.scalar(
+            select(func.max(PrivacyNotice.version)).where(PrivacyNotice.language == lang))
+        notice = PrivacyNotice(language=lang, version=(latest or 0) + 1, body=body, digest=digest)
+        writer.add(notice)
+        try:
+            writer.commit()
+        except IntegrityError:
+            writer.rollback()
+            notice = writer.scalars(select(PrivacyNotice).where(
+                PrivacyNotice.language == lang, PrivacyNotice.digest == digest)).one()
+            writer.commit()
+        return notice

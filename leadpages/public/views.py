@@ -175,7 +175,6 @@ def thanks(lang: str, slug: str) -> Response:
 def privacy(lang: str) -> Response:
     """The operator's privacy notice, as the stored current version."""
     notice = current_notice(db.session, lang)
-    db.session.commit()
     return _html(render_template("public/privacy.html", notice=notice))
 
 

@@ -83,3 +83,42 @@ def test_serve_refuses_a_bad_bind(fresh: dict[str, str]) -> None:
     result = leadpages("serve", "--bind", "nowhere", env=fresh)
     assert result.returncode == 2
     assert "use HOST:PORT" in result.stderr
+
+
+def test_migrations_apply_to_a_database_that_holds_leads(tmp_path: Path) -> None:
+    """Each migration runs on data, not only on an empty database (SQLite rebuilds tables)."""
+    env = {"LEADPAGES_INSTANCE_PATH": str(tmp_path / "instance")}
+    assert leadpages("db", "upgrade", "--revision", "0001", env=env).returncode == 0
+    engine = create_engine(f"sqlite:///{tmp_path / 'instance' / 'leadpages.sqlite3'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO partners (id, slug, legal_name, enterprise_number, address, contact_name,"
+            " contact_email, privacy_email, email_recipients, created_at) VALUES (1, 'p', 'P', "
+            "'BE 1', 'A', 'C', 'c@p.example', 'x@p.example', '[]', '2026-01-01 00:00:00')")
+        connection.exec_driver_sql(
+            "INSERT INTO projects (id, partner_id, slug, status, city, country, currency, "
+            "unit_types, languages, optional_fields, created_at, updated_at) VALUES (1, 1, 'x', "
+            "'published', 'Gent', 'BE', 'EUR', '[]', '[\"en\"]', '[]', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')")
+        connection.exec_driver_sql(
+            "INSERT INTO privacy_notices (id, language, version, body, digest, published_at) "
+            "VALUES (1, 'en', 1, 'b', 'd', '2026-01-01 00:00:00')")
+        connection.exec_driver_sql(
+            "INSERT INTO leads (id, public_id, project_id, partner_id, language, first_name, "
+            "last_name, email, email_canonical, phone, marketing_email_opt_in, "
+            "marketing_email_text_version, audience_basis, ads_objected, ads_consented, "
+            "ads_text_version, notice_id, status, submission_count, created_at, updated_at, "
+            "last_submitted_at) VALUES (1, 'abc', 1, 1, 'en', 'A', 'B', 'a@b.example', "
+            "'a@b.example', '+32470123456', 0, 'm/1', 'legitimate-interest', 0, 0, 'a/1', 1, "
+            "'new', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+        connection.exec_driver_sql(
+            "INSERT INTO deliveries (id, message_id, kind, lead_id, partner_id, channel, status,"
+            " attempts, next_attempt_at, created_at) VALUES (1, 'msg_1', 'lead.created', 1, 1, "
+            "'email', 'pending', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    engine.dispose()
+    upgrade = leadpages("db", "upgrade", env=env)
+    assert upgrade.returncode == 0, upgrade.stderr
+    engine = create_engine(f"sqlite:///{tmp_path / 'instance' / 'leadpages.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM deliveries").scalar() == 1
+    engine.dispose()
