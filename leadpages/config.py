@@ -125,10 +125,26 @@ def _rate(value: str) -> str:
 
 
 def _email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
     value = value.strip()
-    if "@" not in value or value.startswith("@") or value.endswith("@"):
-        raise ValueError("must be an email address")
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError("must be an email address such as privacy@example.com") from None
     return value
+
+
+def _sender(value: str) -> str:
+    from email.utils import parseaddr
+
+    _name, address = parseaddr(value.strip())
+    try:
+        _email(address)
+    except ValueError:
+        raise ValueError('must be an address, optionally with a name: "Leadpages '
+                         '<leads@example.com>"') from None
+    return value.strip()
 
 
 def _optional_email(value: str) -> str:
@@ -231,7 +247,7 @@ SETTINGS: tuple[Setting, ...] = (
             "starttls (port 587), tls (port 465) or none (local relays and tests only)."),
     Setting("SMTP_USERNAME", _optional_text, "", "Mail server user name, if it asks for one."),
     Setting("SMTP_PASSWORD", _optional_text, "", "Mail server password."),
-    Setting("MAIL_FROM", _text, "Leadpages <leads@leadpages.example>",
+    Setting("MAIL_FROM", _sender, "Leadpages <leads@leadpages.example>",
             "Sender of every email the platform sends."),
     Setting("PORTAL_SESSION_HOURS", _float(0.1, 720), "8",
             "A partner portal sign-in ends after this many hours."),
@@ -311,6 +327,12 @@ def finish(values: dict[str, Any]) -> dict[str, Any]:
             )
     elif not values.get("SECRET_KEY"):
         values["SECRET_KEY"] = _development_secret(instance)
+    if values["WORKER_LEASE_SECONDS"] <= values["WEBHOOK_TIMEOUT_SECONDS"]:
+        problems.append(
+            f"{PREFIX}WORKER_LEASE_SECONDS ({values['WORKER_LEASE_SECONDS']:g}) must be longer "
+            f"than {PREFIX}WEBHOOK_TIMEOUT_SECONDS ({values['WEBHOOK_TIMEOUT_SECONDS']:g}), or "
+            "a slow send could be taken over by another worker: raise the first or lower the "
+            "second.")
     if problems:
         raise ConfigError(problems)
     return values

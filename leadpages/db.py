@@ -109,6 +109,12 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={WRITE_OPTION: True})
 
 
+def in_write_transaction(session: Session) -> bool:
+    """Whether `session` is inside a transaction begun by begin_write."""
+    return session.in_transaction() and bool(
+        session.connection().get_execution_options().get(WRITE_OPTION))
+
+
 class Database:
     """The engine and a session per request (or per CLI command, or per worker turn).
 

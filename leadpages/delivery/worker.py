@@ -31,6 +31,7 @@ from leadpages.delivery.models import Delivery, DeliveryAttempt
 from leadpages.delivery.senders import Outcome, send_email, send_webhook
 from leadpages.delivery.services import CHANNEL
 from leadpages.extensions import db
+from leadpages.leads.services import forget_source_ips
 from leadpages.mail.models import OutboundEmail
 from leadpages.mail.services import queue_email
 from leadpages.mail.transport import MailError, build_message, send
@@ -38,6 +39,8 @@ from leadpages.mail.transport import MailError, build_message, send
 log = logging.getLogger(__name__)
 
 BATCH = 10
+#: How often a worker runs the retention clean-up.
+HOUSEKEEPING_SECONDS = 600.0
 #: First retry after about this long; each next one waits twice as long, up to MAX_BACKOFF.
 FIRST_BACKOFF = 5.0
 MAX_BACKOFF = 6 * 3600.0
@@ -164,6 +167,7 @@ class Worker:
         self.config = dict(app.config)
         self.retry_window = timedelta(hours=self.config["DELIVERY_RETRY_HOURS"])
         self.lease = timedelta(seconds=self.config["WORKER_LEASE_SECONDS"])
+        self.housekept_at = 0.0
 
     def stop(self, *_args: Any) -> None:
         """Finish the send in hand, then stop."""
@@ -217,7 +221,19 @@ class Worker:
                     break  # the lease runs out and another turn (or worker) sends it
                 self._deliver(session, delivery_id)
             emails = self._send_emails(session)
+            self._housekeeping(session)
             return len(ids) + emails
+
+    def _housekeeping(self, session: Session) -> None:
+        # Retention promised in the privacy notice: source IPs go after IP_RETENTION_DAYS.
+        if time.monotonic() - self.housekept_at < HOUSEKEEPING_SECONDS:
+            return
+        self.housekept_at = time.monotonic()
+        begin_write(session)
+        forgotten = forget_source_ips(session, self.config["IP_RETENTION_DAYS"])
+        session.commit()
+        if forgotten:
+            log.info("forgot the source IP of %d leads past their retention", forgotten)
 
     def _deliver(self, session: Session, delivery_id: int) -> None:
         if not renew(session, delivery_id, self.name, utcnow(), self.lease):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadpages.arrangements import services as arrangements
@@ -174,6 +174,19 @@ def merge_submission(lead: Lead, data: LeadInput, now: datetime) -> None:
     lead.submission_count += 1
     lead.last_submitted_at = now
     lead.updated_at = now
+
+
+def forget_source_ips(session: Session, older_than_days: int, now: datetime | None = None) -> int:
+    """Erase the source IP of leads captured more than `older_than_days` ago; returns how many.
+
+    The privacy notice promises LEADPAGES_IP_RETENTION_DAYS; the worker runs this regularly.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    result = session.execute(
+        update(Lead).where(Lead.source_ip.is_not(None), Lead.created_at < cutoff)
+        .values(source_ip=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # Reading leads for a partner. Every surface (portal, API, export) goes through these, so the

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from leadpages.db import begin_write
+from leadpages.db import begin_write, in_write_transaction
 from leadpages.extensions import db
 from leadpages.notices.models import PrivacyNotice
 from leadpages.operator import Operator, get_operator
@@ -37,7 +37,27 @@ def current_notice(session: Session, lang: str) -> PrivacyNotice:
     body, digest = _rendered(lang, get_operator(), config["AUDIENCE_BASIS"],
                              config["IP_RETENTION_DAYS"])
     found = _find(session, lang, digest)
-    return found if found is not None else _store(lang, body, digest)
+    if found is not None:
+        return found
+    if in_write_transaction(session):
+        # The caller holds the write lock already: store it right here (a second connection
+        # would wait for that very lock).
+        return _add(session, lang, body, digest)
+    return _store(lang, body, digest)
+
+
+def _add(session: Session, lang: str, body: str, digest: str) -> PrivacyNotice:
+    latest = session.scalar(
+        select(func.max(PrivacyNotice.version)).where(PrivacyNotice.language == lang))
+    notice = PrivacyNotice(language=lang, version=(latest or 0) + 1, body=body, digest=digest)
+    try:
+        with session.begin_nested():
+            session.add(notice)
+    except IntegrityError:
+        # Another process stored the same text a moment ago; use its row.
+        return session.scalars(select(PrivacyNotice).where(
+            PrivacyNotice.language == lang, PrivacyNotice.digest == digest)).one()
+    return notice
 
 
 def _find(session: Session, lang: str, digest: str) -> PrivacyNotice | None:
@@ -56,15 +76,6 @@ def _store(lang: str, body: str, digest: str) -> PrivacyNotice:
         if found is not None:
             writer.commit()
             return found
-        latest = writer.scalar(
-            select(func.max(PrivacyNotice.version)).where(PrivacyNotice.language == lang))
-        notice = PrivacyNotice(language=lang, version=(latest or 0) + 1, body=body, digest=digest)
-        writer.add(notice)
-        try:
-            writer.commit()
-        except IntegrityError:
-            writer.rollback()
-            notice = writer.scalars(select(PrivacyNotice).where(
-                PrivacyNotice.language == lang, PrivacyNotice.digest == digest)).one()
-            writer.commit()
+        notice = _add(writer, lang, body, digest)
+        writer.commit()
         return notice

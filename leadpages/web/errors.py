@@ -20,8 +20,8 @@ MESSAGES = {
     413: (_l("Too much data"),
           _l("What you sent is larger than we accept. Shorten your message and try again.")),
     429: (_l("Too many requests"),
-          _l("You have sent this form several times in a short while. Please wait a few "
-             "minutes and try again; what you sent before has been received.")),
+          _l("Many requests came from your network in a short while. Please wait a minute, "
+             "go back and send the form again.")),
     500: (_l("Something went wrong on our side"),
           _l("We could not handle your request. Nothing was saved; please try again in a "
              "moment.")),

@@ -46,6 +46,8 @@ def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
         ("LEADPAGES_PHONE_REGION", "BEL", "two-letter ISO country code"),
         ("LEADPAGES_BASE_URL", "example.com", "absolute http:// or https://"),
         ("LEADPAGES_DEFAULT_LANGUAGE", "de", "must be one of nl, fr, en"),
+        ("LEADPAGES_MAIL_FROM", "Leadpages <nobody>", "optionally with a name"),
+        ("LEADPAGES_ALERT_EMAIL", "ops@", "must be an email address"),
     ],
 )
 def test_bad_value_names_the_setting_and_the_fix(tmp_path: Path, name: str, value: str,
@@ -102,3 +104,9 @@ def test_readme_lists_every_setting() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for setting in settings.SETTINGS:
         assert f"`LEADPAGES_{setting.name}`" in readme, setting.name
+
+
+def test_worker_lease_must_outlast_a_send(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="WORKER_LEASE_SECONDS .* must be longer"):
+        load({"LEADPAGES_INSTANCE_PATH": str(tmp_path), "LEADPAGES_WORKER_LEASE_SECONDS": "5",
+              "LEADPAGES_WEBHOOK_TIMEOUT_SECONDS": "10"})

@@ -389,3 +389,18 @@ def test_replayed_old_dead_letter_gets_a_fresh_retry_window(
     receiver.answer(503)
     work(app)
     assert deliveries(app)[0].status == "pending"  # retried again, not dead at once
+
+
+def test_worker_forgets_source_ips_after_the_retention(app: Any, submit: Any,
+                                                       make_project: Any) -> None:
+    submit(make_project())
+    submit(make_project())
+    with app.app_context():
+        old, new = db.session.scalars(select(Lead).order_by(Lead.id)).all()
+        old.created_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+    work(app)
+    with app.app_context():
+        old, new = db.session.scalars(select(Lead).order_by(Lead.id)).all()
+        assert old.source_ip is None
+        assert new.source_ip == "127.0.0.1"

@@ -115,14 +115,16 @@ def test_worker_killed_mid_send_loses_nothing(committed: Any, receiver: Any) -> 
     receiver.secret = seed(app, receiver.url, leads=30)
     for _ in range(30):
         receiver.answer(200, delay=0.15)  # slow enough to be killed in the middle of a send
-    worker = start_worker(app, "first", LEADPAGES_WORKER_LEASE_SECONDS="2")
+    worker = start_worker(app, "first", LEADPAGES_WORKER_LEASE_SECONDS="2",
+                          LEADPAGES_WEBHOOK_TIMEOUT_SECONDS="1")
     try:
         assert wait_until(lambda: len(receiver.received) >= 5, 30)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     assert statuses(app)["delivered"] < 30
-    second = start_worker(app, "second", LEADPAGES_WORKER_LEASE_SECONDS="2")
+    second = start_worker(app, "second", LEADPAGES_WORKER_LEASE_SECONDS="2",
+                          LEADPAGES_WEBHOOK_TIMEOUT_SECONDS="1")
     try:
         assert wait_until(lambda: statuses(app) == Counter({"delivered": 30}), 60), statuses(app)
     finally:
