@@ -11,8 +11,11 @@ What it measures and how to read it: bench/README.md. In short, in one run:
    the bare insert; warm-up first, then a timed run; checks that every answer was the expected
    one and that every accepted POST stored its row.
 4. Weighs the page without photos (HTML, CSS, JavaScript, fonts) and runs Lighthouse on it.
-5. Prints requests/s, p50 and p99 of each, the ratios and every bar with PASS or FAIL, and writes
-   the same as JSON to bench/results/latest.json.
+5. Delivery (bench/delivery.py), in an instance of its own: deliveries per second of 1 and of 4
+   `leadpages worker` processes into a loopback webhook receiver, and the time from a form POST
+   to the receipt of its signed webhook, p50 and p99.
+6. Prints requests/s, p50 and p99 of each, the ratios, the delivery figures and every bar with
+   PASS or FAIL, and writes the same as JSON to bench/results/latest.json.
 
 Exit status: 0 when every bar passes, 1 when a bar fails, 2 when the bench could not measure.
 """
@@ -47,6 +50,11 @@ import requests
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy import table as sql_table
 from sqlalchemy.engine import make_url
+
+if __name__ == "__main__":
+    # bench/delivery.py imports from this module by its name: let it find this very run of it
+    # (not a second copy, whose BenchError would not be caught here).
+    sys.modules.setdefault("run", sys.modules[__name__])
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -1075,6 +1083,11 @@ def report(result: dict[str, Any]) -> None:
         for warning in lh["run_warnings"]:
             say(f"  warning: {warning}")
     say()
+    import delivery
+
+    for line in delivery.report(result["delivery"]):
+        say(line)
+    say()
     say(f"Overall: {result['overall']}   (JSON: {RESULTS.relative_to(ROOT)}/latest.json)")
 
 
@@ -1108,11 +1121,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync)")
     parser.add_argument("--threads", type=int, default=4,
                         help="threads per worker with --worker-class gthread (4)")
+    parser.add_argument("--skip-delivery", action="store_true",
+                        help="do not measure delivery (workers into a loopback receiver)")
+    parser.add_argument("--delivery-leads", type=int, default=None,
+                        help="leads per throughput batch (1000 on SQLite, 2000 on PostgreSQL)")
+    parser.add_argument("--latency-seconds", type=float, default=20,
+                        help="seconds of form POSTs for submission-to-receipt latency (20)")
+    parser.add_argument("--latency-rate", type=float, default=8,
+                        help="form POSTs per second for the latency (8)")
     parser.add_argument("--keep-temp", action="store_true",
                         help="keep the temporary folder (instance, logs) for inspection")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warmup, args.rounds, args.lighthouse_runs = 2, 1, 1, 1
+        args.delivery_leads = args.delivery_leads or 200
+        args.latency_seconds = 5
+    if args.delivery_leads is not None and not 1 <= args.delivery_leads <= 100_000:
+        parser.error("--delivery-leads must be from 1 to 100000")
+    if not 0 < args.latency_seconds <= 120 or not 0 < args.latency_rate <= 50:
+        parser.error("--latency-seconds must be from 0 to 120, --latency-rate from 0 to 50")
     if not 0 < args.duration <= 60 or args.warmup < 0:
         parser.error("--duration must be from 0 to 60 seconds, --warmup not negative")
     if args.wrk_threads > args.connections:
@@ -1172,6 +1199,31 @@ def _main(args: argparse.Namespace, children: Children, workdir: Path) -> int:
         finally:
             counter.close()
             children.stop_all()  # before the throwaway database is dropped
+
+
+def measure_delivery(args: argparse.Namespace, children: Children, workdir: Path,
+                     settings: Settings, database_url: str, tag: str) -> dict[str, Any] | None:
+    """The delivery part (bench/delivery.py), in an instance and a database of its own."""
+    if args.skip_delivery:
+        return None
+    import delivery
+
+    on_postgres = database_url.startswith("postgres")
+    if on_postgres and args.use_database_as_is:
+        return {"ran": False, "pass": True,
+                "reason": "--use-database-as-is: the delivery part needs a throwaway database "
+                          "of its own (it changes the demo partner's webhook)"}
+    leads = args.delivery_leads or (2000 if on_postgres else 1000)
+    options = delivery.Options(leads=leads, latency_seconds=args.latency_seconds,
+                               latency_rate=args.latency_rate)
+    # On PostgreSQL the part creates its own throwaway database beside the one given.
+    given = normalise_url(args.database_url) if on_postgres and args.database_url else None
+    try:
+        return delivery.run(children, workdir, settings, tag, given, options)
+    except BenchError as error:
+        # The other figures are still worth printing; the run as a whole is INVALID (exit 2).
+        say(f"    delivery: ERROR: {error}")
+        return {"ran": False, "pass": False, "invalid": True, "reason": f"ERROR: {error}"}
 
 
 def _measure(args: argparse.Namespace, children: Children, workdir: Path, settings: Settings,
@@ -1236,6 +1288,7 @@ def _measure(args: argparse.Namespace, children: Children, workdir: Path, settin
     if not args.skip_lighthouse:
         step(f"Lighthouse (mobile) on the real landing page, {args.lighthouse_runs} run(s)")
         lh = lighthouse(children, real.base + PAGE_PATH, workdir, args.lighthouse_runs)
+    deliveries = measure_delivery(args, children, workdir, settings, database_url, tag)
 
     def ratio(a: str, b: str, bar: float) -> dict[str, Any]:
         value = summary[a]["rps"] / summary[b]["rps"] if summary[b]["rps"] else 0.0
@@ -1246,9 +1299,11 @@ def _measure(args: argparse.Namespace, children: Children, workdir: Path, settin
 
     ratios = {"landing": ratio("landing_real", "landing_bare", PAGE_BAR),
               "post": ratio("post_real", "post_bare", POST_BAR)}
-    valid = not any(row["problems"] for row in summary.values())
+    valid = (not any(row["problems"] for row in summary.values())
+             and not (deliveries and deliveries.get("invalid")))
     passed = (all(r["pass"] for r in ratios.values()) and weight["pass"]
-              and (lh is None or lh["pass"]))
+              and (lh is None or lh["pass"])
+              and (deliveries is None or not deliveries["ran"] or deliveries["pass"]))
     overall = "INVALID (see above)" if not valid else verdict(passed)
     result = {
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -1263,6 +1318,7 @@ def _measure(args: argparse.Namespace, children: Children, workdir: Path, settin
         "post_check": post_check,
         "page_weight": weight,
         "lighthouse": lh,
+        "delivery": deliveries,
     }
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
     report(result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,18 +37,52 @@ def issue_key(session: Session, partner: Partner, name: str) -> tuple[ApiKey, st
     return key, plain
 
 
-def authenticate(session: Session, plain: str) -> ApiKey | None:
-    """The active key matching `plain`, with its use recorded; None for anything else."""
+#: How often a key's use is recorded at most: a read-only API call should not always be a write.
+USE_RECORD_INTERVAL = timedelta(minutes=1)
+
+
+def find_key(session: Session, plain: str) -> ApiKey | None:
+    """The active key matching `plain`, or None for anything else; reads only."""
     if not plain.startswith(KEY_PREFIX) or len(plain) > 100:
         return None
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(plain)))
     if key is None or not key.is_active:
         return None
-    now = utcnow()
-    # Recorded at most once a minute: a read-only API call should not always be a write.
-    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
-        key.last_used_at = now
     return key
+
+
+def use_to_record(key: ApiKey, now: datetime | None = None) -> bool:
+    """Whether this use of `key` is to be written down (it was last recorded over a minute ago)."""
+    now = now or utcnow()
+    return key.last_used_at is None or now - key.last_used_at > USE_RECORD_INTERVAL
+
+
+def record_use(session: Session, key: ApiKey, now: datetime | None = None) -> ApiKey | None:
+    """Write down that `key` is used now; None if it was revoked since it was found.
+
+    Quick, for a short write transaction of its own: the key is read again (locked), so a
+    revocation in between is seen and another request's recording is not repeated.
+    """
+    now = now or utcnow()
+    current = session.get(ApiKey, key.id, with_for_update=True, populate_existing=True)
+    if current is None or not current.is_active:
+        return None
+    if use_to_record(current, now):
+        current.last_used_at = now
+        session.flush()
+    return current
+
+
+def authenticate(session: Session, plain: str) -> ApiKey | None:
+    """The active key matching `plain`, with its use recorded; None for anything else.
+
+    One transaction that may write; the API runs find_key in a read and record_use in a short
+    write of its own, only when use_to_record says so.
+    """
+    key = find_key(session, plain)
+    if key is None or not use_to_record(key):
+        return key
+    return record_use(session, key)
 
 
 def revoke_key(session: Session, key: ApiKey) -> None:

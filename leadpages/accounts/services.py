@@ -9,8 +9,10 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TypedDict
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
@@ -162,27 +164,57 @@ def is_locked(user: PartnerUser, now: datetime | None = None) -> bool:
     return user.locked_until is not None and user.locked_until > (now or utcnow())
 
 
-def authenticate(session: Session, email: str, password: str,
-                 now: datetime | None = None) -> PartnerUser | None:
-    """The user whose email and password these are, or None; failures are counted.
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The slow half of a sign-in (the password hash checked), from a read: nothing written yet."""
+
+    #: The account the address belongs to; None for an unknown (or impossible) address.
+    user_id: int | None
+    #: The hash the password was checked against, so a password changed since is noticed.
+    password_hash: str | None
+    matches: bool
+
+    @property
+    def to_record(self) -> bool:
+        """Whether record_sign_in has anything to write: only a known account keeps a count."""
+        return self.user_id is not None
+
+
+def check_sign_in(session: Session, email: str, password: str) -> PasswordCheck:
+    """Check the password of the account with this address; reads only, so no lock is needed.
 
     A password hash is checked in every case (unknown address, locked account), so the time an
-    answer takes does not tell whether an account exists. The fifth failure in a row locks the
-    account for 15 minutes; a locked account refuses even the right password. The caller
-    commits either way, so the count survives.
+    answer takes does not tell whether an account exists. scrypt is slow on purpose: do this
+    before a write transaction, then record the outcome with record_sign_in.
     """
-    now = now or utcnow()
-    # Locked, so that concurrent failures each count (no lost update lets extra guesses through).
-    user = find_user(session, email, for_update=True) if len(email) <= 254 else None
+    user = find_user(session, email) if len(email) <= 254 else None
     if len(password) > PASSWORD_MAX:
         password = password[:PASSWORD_MAX + 1]  # never right, and cheap to hash
     if user is None:
         check_password_hash(_dummy_hash(), password)
+        return PasswordCheck(None, None, False)
+    stored = user.password_hash
+    return PasswordCheck(user.id, stored, check_password_hash(stored, password))
+
+
+def record_sign_in(session: Session, check: PasswordCheck,
+                   now: datetime | None = None) -> PartnerUser | None:
+    """The user signed in by `check`, or None; a failure is counted. Quick: call it in a write.
+
+    The account is read again, locked, so that concurrent failures each count (no lost update
+    lets extra guesses through) and a lock or password change since the check is seen. The
+    fifth failure in a row locks the account for 15 minutes; a locked account refuses even the
+    right password. The caller commits either way, so the count survives.
+    """
+    if check.user_id is None:
         return None
-    matches = check_password_hash(user.password_hash, password)
+    now = now or utcnow()
+    user = session.get(PartnerUser, check.user_id, with_for_update=True, populate_existing=True)
+    if user is None or user.password_hash != check.password_hash:
+        return None  # removed, or a new password that this check did not test
     if is_locked(user, now):
         return None
-    if not matches:
+    if not check.matches:
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_SIGN_INS:
             user.locked_until = now + LOCK_DURATION
@@ -194,6 +226,21 @@ def authenticate(session: Session, email: str, password: str,
     user.last_login_at = now
     session.flush()
     return user
+
+
+def authenticate(session: Session, email: str, password: str,
+                 now: datetime | None = None) -> PartnerUser | None:
+    """check_sign_in and record_sign_in in one go (one transaction), for callers with no lock.
+
+    The portal runs the two halves itself, with the slow check before its write transaction.
+    """
+    return record_sign_in(session, check_sign_in(session, email, password), now)
+
+
+def end_all_sessions(session: Session, user: PartnerUser) -> None:
+    """End every portal session of `user`, on every device (this one too); the password stays."""
+    user.session_version += 1
+    session.flush()
 
 
 # Password reset.
@@ -228,36 +275,63 @@ def user_for_reset_token(session: Session, token: str, *,
     user_id, version = data.get("u"), data.get("v")
     if not isinstance(user_id, int) or not isinstance(version, int):
         return None
-    user = session.get(PartnerUser, user_id, with_for_update=for_update or None)
+    user = session.get(PartnerUser, user_id, with_for_update=for_update or None,
+                       populate_existing=for_update or None)
     if user is None or user.session_version != version:
         return None
     return user
 
 
-def request_password_reset(session: Session, email: str, link: Callable[[str], str]) -> bool:
-    """Queue a reset email if the address belongs to a user; the caller answers the same anyway.
+class Email(TypedDict):
+    """An email ready for leadpages.mail.services.queue_email(session, **email)."""
 
-    `link` turns a token into the absolute address of the reset page. Returns whether an email
-    was queued (for logs and tests, never for the person asking).
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+def password_reset_email(session: Session, email: str,
+                         link: Callable[[str], str]) -> Email | None:
+    """The reset email for the user with this address, ready for queue_email; None if unknown.
+
+    Reads and renders only, so it can run before the write that queues the email. `link` turns a
+    token into the absolute address of the reset page.
     """
     user = find_user(session, email)
     if user is None:
-        return False
+        return None
     url = link(reset_token(user))
     context = {"user": user, "url": url}
-    queue_email(
-        session, to=user.email,
+    return Email(
+        to=user.email,
         subject=str(_l("Reset your partner portal password")),
         text=render_template("emails/password_reset.txt", **context),
         html=render_template("emails/password_reset.html", **context),
     )
+
+
+def request_password_reset(session: Session, email: str, link: Callable[[str], str]) -> bool:
+    """Queue a reset email if the address belongs to a user; the caller answers the same anyway.
+
+    Returns whether an email was queued (for logs and tests, never for the person asking).
+    """
+    message = password_reset_email(session, email, link)
+    if message is None:
+        return False
+    queue_email(session, **message)
     return True
 
 
 def reset_password(session: Session, user: PartnerUser, password: str) -> None:
     """Set a new password, unlock the account, and end every session signed in before."""
     check_password(password)
-    user.password_hash = hash_password(password)
+    set_password_hash(session, user, hash_password(password))
+
+
+def set_password_hash(session: Session, user: PartnerUser, password_hash: str) -> None:
+    """reset_password with the (slow) hash made beforehand: hash_password of a checked password."""
+    user.password_hash = password_hash
     user.session_version += 1
     user.failed_logins = 0
     user.locked_until = None

@@ -32,11 +32,17 @@ def current_key() -> ApiKey | None:
         token = _bearer_token()
         key: ApiKey | None = None
         if token:
-            begin_write(db.session)
-            key = apikeys.authenticate(db.session, token)
-            # Recording the use is a write of its own, committed at once: the reads that follow
-            # hold no write lock (SQLite), and a request that fails later still counts as a use.
-            db.session.commit()
+            # A read: an unknown or revoked key, and a key whose use was recorded within the
+            # minute, never take the write lock (SQLite has one writer at a time).
+            key = apikeys.find_key(db.session, token)
+            if key is not None and apikeys.use_to_record(key):
+                # Recording the use is a short write of its own, committed at once: the reads
+                # that follow hold no write lock, and a request that fails later still counts.
+                # The read phase ends first, or begin_write would join its transaction.
+                db.session.commit()
+                begin_write(db.session)
+                key = apikeys.record_use(db.session, key)
+                db.session.commit()
         g.api_key = key
     found: ApiKey | None = g.api_key
     return found

@@ -28,6 +28,8 @@ MAX_LIMIT = 100
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 DIGITS = re.compile(r"[0-9]{1,6}")
 MAX_CURSOR_LENGTH = 200
+#: Ids are database integers (32-bit on PostgreSQL); a larger one names no row and would not bind.
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,15 @@ class Cursor:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
             found_kind, at, row_id = json.loads(raw)
             created_at = datetime.fromisoformat(at)
-        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError):
+            if created_at.tzinfo is None:
+                raise ValueError(problem)
+            # In UTC here, as the database compares it: a time that has no UTC equivalent (such
+            # as 0001-01-01T00:00:00+01:00) is refused now rather than failing in the query.
+            created_at = created_at.astimezone(UTC)
+        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError, OverflowError):
             raise ValueError(problem) from None
-        if (found_kind != kind or created_at.tzinfo is None or not isinstance(row_id, int)
-                or isinstance(row_id, bool) or row_id < 1):
+        if (found_kind != kind or not isinstance(row_id, int) or isinstance(row_id, bool)
+                or not 1 <= row_id <= MAX_ID):
             raise ValueError(problem)
         return cls(kind, created_at, row_id)
 

@@ -113,7 +113,9 @@ DELIVERY = _object({
     "channel": {"type": "string", "enum": list(CHANNELS)},
     "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
     "attempts": {"type": "integer", "minimum": 0},
-    "lead_id": _nullable({**LEAD_ID, "description": "The lead it carries; null for a ping."}),
+    "lead_id": _nullable({**LEAD_ID, "description": (
+        "The lead it carries; null for a ping, and for a lead no longer shared with you "
+        "(restricted or erased: stored only, never pulled).")}),
     "created_at": TIMESTAMP,
     "delivered_at": _nullable(TIMESTAMP),
     "last_error": _nullable(STRING),

@@ -13,14 +13,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from leadpages.api import errors, openapi
 from leadpages.api.auth import rate_limit, rate_limit_key, require_key
 from leadpages.api.errors import ApiError
-from leadpages.api.params import after, page, parse_list_params
+from leadpages.api.params import MAX_ID, after, page, parse_list_params
 from leadpages.api.schemas import delivery_data
 from leadpages.db import begin_write
 from leadpages.delivery import services as delivery
@@ -35,8 +34,6 @@ bp = Blueprint("api", __name__, url_prefix=PREFIX)
 
 #: Endpoints served without an API key; the tenancy tests hold every other route to a key.
 PUBLIC = frozenset({"api.openapi"})
-#: Delivery ids are database integers; a larger number in a URL names nothing (404, not 500).
-MAX_ID = 2**31 - 1
 LEAD_ID = re.compile(r"[0-9a-f]{32}")
 
 # Keys, not cookies, authenticate here: no CSRF token applies.
@@ -119,13 +116,10 @@ def get_lead(lead_id: str) -> Response:
 
 
 def _lead_ids(partner_id: int, rows: list[Delivery]) -> dict[int, str]:
-    """The public ids of the partner's leads that `rows` carry."""
-    ids = {row.lead_id for row in rows if row.lead_id is not None}
-    if not ids:
-        return {}
-    found = db.session.execute(select(Lead.id, Lead.public_id).where(
-        Lead.id.in_(ids), Lead.partner_id == partner_id))
-    return {row.id: row.public_id for row in found}
+    """The public ids of the leads `rows` carry that the partner may see (the leads service's
+    call: its own shared leads); any other lead is given as null."""
+    return leads.partner_lead_public_ids(
+        db.session, partner_id, [row.lead_id for row in rows if row.lead_id is not None])
 
 
 @bp.get("/deliveries")
@@ -148,6 +142,9 @@ def list_deliveries() -> Response:
 def replay_delivery(delivery_id: int) -> Response:
     """Send a dead letter again, with the same message id."""
     key = require_key()
+    # The key was found in a read; end it, or begin_write would join that transaction instead
+    # of starting the write (SQLite: BEGIN IMMEDIATE) that the read-then-write below needs.
+    db.session.commit()
     begin_write(db.session)
     row = delivery.get_partner_delivery(db.session, key.partner_id, delivery_id)
     if row is None:

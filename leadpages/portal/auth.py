@@ -1,8 +1,9 @@
 """Who is signed in to the portal: the session's contents, its expiry, and `login_required`.
 
 The signed session cookie holds the user's id, the user's session version and the sign-in time.
-A password change increments the version, which ends every older session; a session also ends
-PORTAL_SESSION_HOURS after sign-in, however active it was.
+A password change or "Sign out everywhere" increments the version, which ends every older
+session, copies of the cookie included; a session also ends PORTAL_SESSION_HOURS after sign-in,
+however active it was. Plain sign-out only clears this browser's cookie.
 """
 
 from __future__ import annotations

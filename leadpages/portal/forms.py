@@ -93,6 +93,21 @@ def _status_choices(any_label: Any) -> list[SelectChoice]:
             *(SelectChoice(status, STATUS_LABELS[status]) for status in DELIVERY_STATUSES)]
 
 
+#: The dates a filter may name: any lead's, with room on both sides, and far from the limits of
+#: Python's dates (9999-12-31 plus a day does not exist).
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2999, 12, 31)
+
+
+class DateRange:
+    """A date from FIRST_DATE to LAST_DATE."""
+
+    def __call__(self, form: BaseForm, field: Field) -> None:
+        if field.data is not None and not FIRST_DATE <= field.data <= LAST_DATE:
+            raise ValidationError(_l("Choose a date from %(first)s to %(last)s.",
+                                     first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()))
+
+
 class LeadFilterForm(FilterForm):
     """Search and filters of the lead list and its CSV export."""
 
@@ -101,9 +116,9 @@ class LeadFilterForm(FilterForm):
                     render_kw={"type": "search"})
     project = SelectField(_l("Project"), choices=[SelectChoice("", _l("All projects"))],
                           default="")
-    since = DateField(_l("Received from"), [Optional()],
+    since = DateField(_l("Received from"), [Optional(), DateRange()],
                       description=_l("Dates are in UTC."))
-    until = DateField(_l("Received until"), [Optional()])
+    until = DateField(_l("Received until"), [Optional(), DateRange()])
     status = SelectField(_l("Delivery state"), choices=_status_choices(_l("Any state")),
                          default="")
 
@@ -113,6 +128,8 @@ class LeadFilterForm(FilterForm):
                                 *(SelectChoice(slug, title) for slug, title in projects)]
 
     def validate_until(self, field: Field) -> None:
+        if field.errors or self.since.errors:
+            return
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(_l("Choose a date on or after the first date."))
 

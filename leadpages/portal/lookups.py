@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from leadpages.delivery.models import Delivery
 from leadpages.delivery.services import partner_deliveries_query
-from leadpages.leads.models import Lead
 from leadpages.projects.models import Project
 
 PER_PAGE = 50
@@ -52,12 +51,6 @@ def delivery_states(session: Session, partner_id: int,
             if delivery.lead_id is not None:
                 found[delivery.lead_id].append(delivery)
     return found
-
-
-def with_lead_ids(query: Any) -> Any:
-    """A deliveries query that also gives each delivery's lead public id and status."""
-    return query.add_columns(Lead.public_id, Lead.status).outerjoin(
-        Lead, Lead.id == Delivery.lead_id)
 
 
 @dataclass(frozen=True)

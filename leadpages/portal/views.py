@@ -35,8 +35,9 @@ from leadpages.db import begin_write, utcnow
 from leadpages.delivery import services as delivery
 from leadpages.delivery.models import Delivery
 from leadpages.extensions import db, limiter
+from leadpages.leads import services as leads
 from leadpages.leads.models import Lead
-from leadpages.leads.services import get_partner_lead, partner_leads_query
+from leadpages.mail.services import queue_email
 from leadpages.partners import services as partners
 from leadpages.portal import auth, export, lookups
 from leadpages.portal.auth import login_required
@@ -60,18 +61,29 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 SIGN_IN_RATE = "10 per 15 minutes"
 #: Reset emails asked for per client address, so nobody floods an inbox through us.
 FORGOT_RATE = "5 per 15 minutes"
+#: Ids in URLs are database integers: a larger number names nothing (404), and never reaches
+#: the database, which could not bind it.
+ID = "int(min=1, max=2147483647)"
 
 
 def _rate(name: str, default: str) -> Any:
     return lambda: current_app.config.get(name, default)
 
 
-@bp.before_request
-def _writer() -> None:
-    # Every portal POST writes (even a failed sign-in counts the failure); taking the write lock
-    # up front means SQLite queues writers instead of failing one that read first.
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        begin_write(db.session)
+def _write_phase(*rows: Any) -> None:
+    """End the read phase and start the write transaction, with `rows` read again, locked.
+
+    SQLite has one writer at a time and lead intake waits for it, so a POST does its slow work
+    (form checks, password hashes, DNS look-ups) in a read first, and takes the write lock
+    (BEGIN IMMEDIATE) only here, right before its writes. The commit matters: begin_write joins
+    a transaction already open, and the read phase has one (at least the signed-in user).
+    `rows` are the objects the writes change, loaded afresh in the write transaction, so that no
+    change made meanwhile is lost.
+    """
+    db.session.commit()
+    begin_write(db.session)
+    for row in rows:
+        db.session.refresh(row, with_for_update=True)
 
 
 @bp.after_request
@@ -122,8 +134,13 @@ def sign_in() -> BaseResponse | tuple[str, int]:
         form.next.data = auth.safe_next(request.args.get("next"))
         return render_template("portal/sign_in.html", form=form), 200
     if form.validate():
-        user = accounts.authenticate(db.session, form.email.data, form.password.data)
-        db.session.commit()  # the failure count and lock must be kept either way
+        # The slow password check is a read; only its outcome is written, for a known account.
+        check = accounts.check_sign_in(db.session, form.email.data, form.password.data)
+        user = None
+        if check.to_record:
+            _write_phase()
+            user = accounts.record_sign_in(db.session, check)
+            db.session.commit()  # the failure count and lock must be kept either way
         if user is not None:
             auth.sign_in(user)
             return redirect(auth.safe_next(form.next.data) or url_for("portal.list_leads"), 303)
@@ -142,6 +159,19 @@ def sign_out() -> BaseResponse:
     return redirect(url_for("portal.sign_in"), 303)
 
 
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> BaseResponse:
+    """End every session of this user, on every device, including copies of the cookie."""
+    user = g.user
+    _write_phase(user)
+    accounts.end_all_sessions(db.session, user)
+    db.session.commit()
+    auth.sign_out()
+    flash(_l("You are signed out on every device."), "info")
+    return redirect(url_for("portal.sign_in"), 303)
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(_rate("RATELIMIT_PORTAL_FORGOT", FORGOT_RATE), methods=["POST"])
 def forgot_password() -> tuple[str, int]:
@@ -152,18 +182,20 @@ def forgot_password() -> tuple[str, int]:
     if not form.validate():
         return render_template("portal/forgot_password.html", form=form), 422
     base = current_app.config["BASE_URL"]
-    accounts.request_password_reset(
+    message = accounts.password_reset_email(
         db.session, form.email.data,
         link=lambda token: base + url_for("portal.reset_password", token=token))
-    db.session.commit()
+    if message is not None:
+        _write_phase()
+        queue_email(db.session, **message)
+        db.session.commit()
     return render_template("portal/forgot_sent.html", email=form.email.data), 200
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> BaseResponse | tuple[str, int]:
     """Set a new password with an emailed link; the link works once, for an hour."""
-    user = accounts.user_for_reset_token(db.session, token,
-                                         for_update=request.method == "POST")
+    user = accounts.user_for_reset_token(db.session, token)
     if user is None:
         return render_template("portal/reset_invalid.html"), 400
     form = ResetPasswordForm()
@@ -171,7 +203,14 @@ def reset_password(token: str) -> BaseResponse | tuple[str, int]:
         return render_template("portal/reset_password.html", form=form, user=user), 200
     if not form.validate():
         return render_template("portal/reset_password.html", form=form, user=user), 422
-    accounts.reset_password(db.session, user, form.password.data)
+    password_hash = accounts.hash_password(form.password.data)  # slow: before the write lock
+    _write_phase()
+    # Again, locked: a second use of the link waits for the first, then finds it used.
+    user = accounts.user_for_reset_token(db.session, token, for_update=True)
+    if user is None:
+        db.session.rollback()
+        return render_template("portal/reset_invalid.html"), 400
+    accounts.set_password_hash(db.session, user, password_hash)
     db.session.commit()
     auth.sign_out()
     flash(_l("Your password is changed and every other session is ended. Sign in with the new "
@@ -203,7 +242,7 @@ def list_leads() -> tuple[str, int]:
     form = _lead_filters()
     if form.has_errors:
         return render_template("portal/leads.html", form=form, page=None, states={}), 422
-    query = partner_leads_query(g.partner.id, **form.query_arguments()).options(
+    query = leads.partner_leads_query(g.partner.id, **form.query_arguments()).options(
         selectinload(Lead.project).selectinload(Project.texts))
     page = lookups.paginate(db.session, query, _page_number())
     states = lookups.delivery_states(db.session, g.partner.id, [lead.id for lead in page.rows])
@@ -217,13 +256,13 @@ def export_leads() -> Response | tuple[str, int]:
     form = _lead_filters()
     if form.has_errors:
         return render_template("portal/leads.html", form=form, page=None, states={}), 422
-    query = partner_leads_query(g.partner.id, **form.query_arguments()).options(
+    query = leads.partner_leads_query(g.partner.id, **form.query_arguments()).options(
         selectinload(Lead.project).selectinload(Project.texts), selectinload(Lead.arrangement))
     session = db.session
 
     def generate() -> Any:
-        leads = session.scalars(query.execution_options(yield_per=export.CHUNK))
-        yield from export.csv_chunks(leads)
+        rows = session.scalars(query.execution_options(yield_per=export.CHUNK))
+        yield from export.csv_chunks(rows)
 
     name = f"leads-{g.partner.slug}-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(stream_with_context(generate()), mimetype="text/csv",
@@ -234,7 +273,7 @@ def export_leads() -> Response | tuple[str, int]:
 @login_required
 def show_lead(public_id: str) -> tuple[str, int]:
     """A lead as the partner received it, with every delivery and attempt."""
-    lead = get_partner_lead(db.session, g.partner.id, public_id)
+    lead = leads.get_partner_lead(db.session, g.partner.id, public_id)
     if lead is None:
         abort(404)
     deliveries = lookups.lead_deliveries(db.session, g.partner.id, lead.id)
@@ -252,10 +291,14 @@ def list_deliveries() -> tuple[str, int]:
     form = DeliveryFilterForm(formdata=request.args)
     if not form.validate():
         return render_template("portal/deliveries.html", form=form, page=None), 422
-    query = lookups.with_lead_ids(
-        delivery.partner_deliveries_query(g.partner.id, form.status.data or None))
-    page = lookups.paginate(db.session, query, _page_number(), scalars=False)
-    return render_template("portal/deliveries.html", form=form, page=page), 200
+    query = delivery.partner_deliveries_query(g.partner.id, form.status.data or None)
+    page = lookups.paginate(db.session, query, _page_number())
+    # Which leads the partner may open is the leads service's call (only its shared leads);
+    # a delivery of any other lead is listed without a link.
+    lead_ids = leads.partner_lead_public_ids(
+        db.session, g.partner.id, [row.lead_id for row in page.rows if row.lead_id is not None])
+    return render_template("portal/deliveries.html", form=form, page=page,
+                           lead_ids=lead_ids), 200
 
 
 def _own_delivery(delivery_id: int) -> Delivery:
@@ -266,25 +309,29 @@ def _own_delivery(delivery_id: int) -> Delivery:
 
 
 def _render_delivery(row: Delivery, error: str | None = None) -> str:
-    lead = (db.session.get(Lead, row.lead_id) if row.lead_id is not None else None)
-    # The lead is shown only if it is still the partner's to see (not erased).
-    visible = (get_partner_lead(db.session, g.partner.id, lead.public_id)
-               if lead is not None else None)
-    return render_template("portal/delivery.html", delivery=row, lead=visible, error=error)
+    # The lead is shown only if it is still the partner's to see, as the leads service decides.
+    lead = None
+    if row.lead_id is not None:
+        public_id = leads.partner_lead_public_ids(db.session, g.partner.id,
+                                                  [row.lead_id]).get(row.lead_id)
+        if public_id is not None:
+            lead = leads.get_partner_lead(db.session, g.partner.id, public_id)
+    return render_template("portal/delivery.html", delivery=row, lead=lead, error=error)
 
 
-@bp.get("/deliveries/<int:delivery_id>")
+@bp.get(f"/deliveries/<{ID}:delivery_id>")
 @login_required
 def show_delivery(delivery_id: int) -> tuple[str, int]:
     """One delivery and each attempt at it."""
     return _render_delivery(_own_delivery(delivery_id)), 200
 
 
-@bp.post("/deliveries/<int:delivery_id>/replay")
+@bp.post(f"/deliveries/<{ID}:delivery_id>/replay")
 @login_required
 def replay_delivery(delivery_id: int) -> BaseResponse | tuple[str, int]:
     """Send a dead letter again, with the same message id."""
     row = _own_delivery(delivery_id)
+    _write_phase(row)
     try:
         delivery.replay(db.session, row, by=g.user.email)
     except delivery.DeliveryError as error:
@@ -319,12 +366,17 @@ def edit_webhook() -> BaseResponse | tuple[str, int]:
     if not form.validate():
         return _render_webhook(form, status=422)
     partner = g.partner
-    had_secret = bool(partner.webhook_secrets)
+    url = form.url.data or None
+    rules = {"require_https": current_app.config["ENV"] == "production",
+             "allow_loopback": current_app.config["WEBHOOK_ALLOW_LOOPBACK"]}
     try:
-        partners.set_webhook_url(
-            db.session, partner, form.url.data or None,
-            require_https=current_app.config["ENV"] == "production",
-            allow_loopback=current_app.config["WEBHOOK_ALLOW_LOOPBACK"])
+        if url:
+            # The DNS look-up can take seconds: done before the write lock. set_webhook_url
+            # checks again (DNS answers are cached by then), so what is saved is checked.
+            partners.check_webhook_url(url, **rules)
+        _write_phase(partner)
+        had_secret = bool(partner.webhook_secrets)
+        partners.set_webhook_url(db.session, partner, url, **rules)
     except partners.SettingsError as error:
         db.session.rollback()
         form.url.errors = [str(error)]
@@ -344,6 +396,7 @@ def edit_webhook() -> BaseResponse | tuple[str, int]:
 @login_required
 def ping_webhook() -> BaseResponse | tuple[str, int]:
     """Queue a test message to the webhook."""
+    _write_phase()
     try:
         delivery.enqueue_ping(db.session, g.partner)
     except delivery.DeliveryError as error:
@@ -358,6 +411,7 @@ def ping_webhook() -> BaseResponse | tuple[str, int]:
 @login_required
 def rotate_secret() -> tuple[str, int]:
     """Issue a new signing secret and show it, this once; the old one signs for 24 hours more."""
+    _write_phase(g.partner)
     secret = partners.rotate_webhook_secret(db.session, g.partner)
     db.session.commit()
     return _render_webhook(new_secret=secret)
@@ -374,6 +428,7 @@ def edit_recipients() -> BaseResponse | tuple[str, int]:
     form = RecipientsForm()
     if not form.validate():
         return render_template("portal/recipients.html", form=form), 422
+    _write_phase(partner)
     try:
         partners.set_email_recipients(db.session, partner, form.addresses())
     except partners.SettingsError as error:
@@ -404,6 +459,7 @@ def api_keys() -> tuple[str, int]:
         return _render_keys(form)
     if not form.validate():
         return _render_keys(form, status=422)
+    _write_phase()
     try:
         _key, plain = apikeys.issue_key(db.session, g.partner, form.name.data)
     except apikeys.ApiKeyError as error:
@@ -414,13 +470,14 @@ def api_keys() -> tuple[str, int]:
     return _render_keys(ApiKeyForm(formdata=None), new_key=plain)
 
 
-@bp.post("/api-keys/<int:key_id>/revoke")
+@bp.post(f"/api-keys/<{ID}:key_id>/revoke")
 @login_required
 def revoke_api_key(key_id: int) -> BaseResponse:
     """Stop a key from working, at once and for good."""
     key = apikeys.get_partner_key(db.session, g.partner.id, key_id)
     if key is None:
         abort(404)
+    _write_phase(key)
     apikeys.revoke_key(db.session, key)
     db.session.commit()
     flash(_l("The key “%(name)s” is revoked.", name=key.name), "info")

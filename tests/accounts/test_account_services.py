@@ -119,6 +119,50 @@ def test_fifth_failure_locks_for_15_minutes(session: Any, make_partner: Any,
     assert (user.failed_logins, user.locked_until) == (0, None)
 
 
+def test_the_password_check_writes_nothing_and_its_record_counts(session: Any,
+                                                                 make_partner: Any) -> None:
+    user = services.create_user(session, make_partner(), "pia@partner.example", "Pia", GOOD)
+    session.flush()
+    wrong = services.check_sign_in(session, user.email, GOOD + "!")
+    right = services.check_sign_in(session, user.email, GOOD)
+    assert (wrong.to_record, wrong.matches, right.matches) == (True, False, True)
+    assert not session.dirty
+    assert user.failed_logins == 0
+    assert services.record_sign_in(session, wrong) is None
+    assert user.failed_logins == 1
+    assert services.record_sign_in(session, right) is user
+    assert user.failed_logins == 0
+    unknown = services.check_sign_in(session, "nobody@partner.example", GOOD)
+    assert not unknown.to_record
+    assert services.record_sign_in(session, unknown) is None
+
+
+def test_a_password_changed_since_the_check_signs_nobody_in(ctx: Any, session: Any,
+                                                             make_partner: Any) -> None:
+    user = services.create_user(session, make_partner(), "pia@partner.example", "Pia", GOOD)
+    check = services.check_sign_in(session, user.email, GOOD)
+    assert check.matches
+    services.reset_password(session, user, "a Brand new one 2026")
+    assert services.record_sign_in(session, check) is None
+    assert user.failed_logins == 0
+
+
+def test_a_lock_set_since_the_check_still_refuses(session: Any, make_partner: Any) -> None:
+    user = services.create_user(session, make_partner(), "pia@partner.example", "Pia", GOOD)
+    check = services.check_sign_in(session, user.email, GOOD)
+    now = utcnow()
+    for _ in range(5):
+        services.authenticate(session, user.email, "wrong", now=now)
+    assert services.record_sign_in(session, check, now=now) is None
+
+
+def test_ending_all_sessions_changes_the_version_only(session: Any, make_partner: Any) -> None:
+    user = services.create_user(session, make_partner(), "pia@partner.example", "Pia", GOOD)
+    before = user.password_hash
+    services.end_all_sessions(session, user)
+    assert (user.session_version, user.password_hash) == (2, before)
+
+
 def test_reset_token_works_once_and_only_for_its_version(ctx: Any, session: Any,
                                                          make_partner: Any) -> None:
     user = services.create_user(session, make_partner(), "pia@partner.example", "Pia", GOOD)

@@ -152,3 +152,22 @@ def documented(openapi: dict[str, Any]) -> Callable[..., Any]:
         return body
 
     return check
+
+
+@pytest.fixture
+def write_log(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each start of a write by the API, in order: "write" when it starts a transaction of its
+    own (SQLite: takes the write lock), "write joined a read" when a read was still open, where
+    begin_write does nothing (a bug)."""
+    from leadpages.api import auth, views
+
+    events: list[str] = []
+    real = auth.begin_write
+
+    def begin(session: Any) -> None:
+        events.append("write joined a read" if session.in_transaction() else "write")
+        real(session)
+
+    monkeypatch.setattr(auth, "begin_write", begin)
+    monkeypatch.setattr(views, "begin_write", begin)
+    return events

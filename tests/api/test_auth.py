@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -80,6 +81,43 @@ def test_each_use_is_recorded(api: Any, make_key: Any, make_partner: Any,
     api.get("/leads", key)
 
     assert key_row(session, key).last_used_at is not None
+
+
+def test_a_use_is_recorded_in_a_short_write_at_most_once_a_minute(
+        api: Any, make_key: Any, make_partner: Any, session: Session,
+        write_log: list[str]) -> None:
+    key = make_key(make_partner())
+
+    assert api.get("/leads", key).status_code == 200
+    assert write_log == ["write"]
+    first = key_row(session, key).last_used_at
+    assert first is not None
+
+    # Used again within the minute: a read-only call stays a read, with no write lock.
+    write_log.clear()
+    assert api.get("/leads", key).status_code == 200
+    assert api.get("/deliveries", key).status_code == 200
+    assert write_log == []
+    assert key_row(session, key).last_used_at == first
+
+    # Over a minute later, the use is recorded again.
+    row = key_row(session, key)
+    row.last_used_at = first - timedelta(minutes=2)
+    session.flush()
+    assert api.get("/leads", key).status_code == 200
+    assert write_log == ["write"]
+    assert key_row(session, key).last_used_at > first
+
+
+@pytest.mark.parametrize("token", ["lp_not-a-key-we-issued", "not-even-our-prefix", "revoked"])
+def test_a_key_that_does_not_work_takes_no_write_lock(
+        api: Any, make_key: Any, make_partner: Any, session: Session, write_log: list[str],
+        token: str) -> None:
+    if token == "revoked":
+        token = make_key(make_partner())
+        revoke_key(session, key_row(session, token))
+    assert api.get("/leads", token).status_code == 401
+    assert write_log == []
 
 
 def test_responses_set_no_cookie_and_are_not_stored(api: Any, client: Any, make_key: Any,

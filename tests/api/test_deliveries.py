@@ -147,6 +147,57 @@ def test_replay_of_a_dead_letter(api: Any, documented: Any, make_key: Any,
     assert "CRM sync" in (last.error or "")
 
 
+@pytest.mark.parametrize("status", ["restricted", "erased"])
+def test_a_lead_no_longer_shared_is_given_as_null(
+        api: Any, documented: Any, make_key: Any, make_project: Any, make_lead: Any,
+        deliveries_of: Any, session: Session, base: datetime, status: str) -> None:
+    project = make_project()
+    shared, hidden = make_lead(project, at=base), make_lead(project, at=base)
+    hidden.status = status
+    dead = kill(session, deliveries_of(hidden)[0])
+    key = make_key(project.partner)
+
+    body = documented(api.get("/deliveries", key), "/deliveries", "get")
+
+    by_lead = {item["id"]: item["lead_id"] for item in body["data"]}
+    assert {by_lead[row.id] for row in deliveries_of(hidden)} == {None}
+    assert {by_lead[row.id] for row in deliveries_of(shared)} == {shared.public_id}
+    assert hidden.public_id not in str(body)
+    # Such a delivery is not a lead's to replay (rule 6), and the answer names no lead either.
+    replay = api.post(f"/deliveries/{dead.id}/replay", key)
+    assert replay.status_code == 409
+    assert hidden.public_id not in replay.get_data(as_text=True)
+
+
+def test_which_lead_ids_are_given_is_the_leads_services_call(
+        api: Any, make_key: Any, make_project: Any, make_lead: Any, base: datetime,
+        monkeypatch: Any) -> None:
+    from leadpages.leads import services as leads
+
+    project = make_project()
+    make_lead(project, at=base)
+    monkeypatch.setattr(leads, "partner_lead_public_ids", lambda *args: {})
+
+    body = api.get("/deliveries", make_key(project.partner)).get_json()
+
+    assert body["data"]
+    assert {item["lead_id"] for item in body["data"]} == {None}
+
+
+def test_a_replay_takes_the_write_lock_in_a_transaction_of_its_own(
+        api: Any, make_key: Any, make_project: Any, make_lead: Any, deliveries_of: Any,
+        session: Session, base: datetime, write_log: list[str]) -> None:
+    project = make_project()
+    row = kill(session, deliveries_of(make_lead(project, at=base))[0])
+    key = make_key(project.partner)
+    assert api.get("/leads", key).status_code == 200  # its use is recorded now
+    write_log.clear()
+
+    # The key is found in a read; begin_write inside it would do nothing (no BEGIN IMMEDIATE).
+    assert api.post(f"/deliveries/{row.id}/replay", key).status_code == 202
+    assert write_log == ["write"]
+
+
 @pytest.mark.parametrize("status", ["pending", "delivered"])
 def test_only_dead_letters_are_replayed(api: Any, documented: Any, make_key: Any,
                                         make_project: Any, make_lead: Any, deliveries_of: Any,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -207,6 +209,48 @@ def test_each_bad_parameter(api: Any, documented: Any, make_key: Any, make_partn
     error = documented(response, "/leads", "get")["error"]
     assert list(error["details"]) == [parameter]
     assert words in error["details"][parameter]
+
+
+def crafted_cursor(kind: str, at: str, row_id: Any) -> str:
+    """A cursor in the API's own encoding, with whatever position a client made up."""
+    raw = json.dumps([kind, at, row_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/leads", "lead"), ("/deliveries", "delivery")])
+@pytest.mark.parametrize(("at", "row_id"), [
+    ("2025-01-31T09:00:00+00:00", 10**30),  # no database integer
+    ("2025-01-31T09:00:00+00:00", 2**31),
+    ("0001-01-01T00:00:00+01:00", 5),  # before year 1 in UTC
+    ("9999-12-31T23:59:59-01:00", 5),  # after year 9999 in UTC
+])
+def test_a_crafted_cursor_out_of_range_is_a_bad_parameter(
+        api: Any, documented: Any, make_key: Any, make_project: Any, make_lead: Any,
+        base: datetime, path: str, kind: str, at: str, row_id: Any) -> None:
+    project = make_project()
+    key = make_key(project.partner)
+    make_lead(project, at=base)  # with its deliveries: both lists have a row to page past
+
+    response = api.get(path, key, query_string={"cursor": crafted_cursor(kind, at, row_id)})
+
+    assert response.status_code == 400
+    error = documented(response, path, "get")["error"]
+    assert error["code"] == "invalid_parameters"
+    assert list(error["details"]) == ["cursor"]
+
+
+def test_a_cursor_at_the_largest_id_and_another_zone_still_pages(
+        api: Any, make_key: Any, make_project: Any, make_lead: Any, base: datetime) -> None:
+    project = make_project()
+    key = make_key(project.partner)
+    lead = make_lead(project, at=base)
+    later = (base + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=2)))
+
+    response = api.get("/leads", key, query_string={
+        "cursor": crafted_cursor("lead", later.isoformat(), 2**31 - 1)})
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.get_json()["data"]] == [lead.public_id]
 
 
 def test_a_delivery_cursor_is_no_lead_cursor(api: Any, make_key: Any, make_project: Any,

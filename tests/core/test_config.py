@@ -107,6 +107,6 @@ def test_readme_lists_every_setting() -> None:
 
 
 def test_worker_lease_must_outlast_a_send(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="WORKER_LEASE_SECONDS .* must be longer"):
+    with pytest.raises(ConfigError, match=r"WORKER_LEASE_SECONDS .* must be longer"):
         load({"LEADPAGES_INSTANCE_PATH": str(tmp_path), "LEADPAGES_WORKER_LEASE_SECONDS": "5",
               "LEADPAGES_WEBHOOK_TIMEOUT_SECONDS": "10"})

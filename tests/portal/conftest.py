@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from leadpages.delivery.models import Delivery, DeliveryAttempt
 from leadpages.leads.models import Lead
 from leadpages.leads.services import LeadInput, submit_lead
 from leadpages.partners.models import Partner
+from leadpages.portal import views
 from leadpages.projects.models import Project
 
 
@@ -89,3 +91,39 @@ def make_dead_letter(session: Session) -> Callable[..., Delivery]:
         return row
 
     return make
+
+
+@pytest.fixture
+def write_log(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the portal's requests do, in order: slow work, and each start of a write.
+
+    "write" is begin_write on a session with no transaction open, which takes SQLite's write lock
+    at once; "write joined a read" is begin_write inside a read, which does nothing there (a bug).
+    "password check", "password hash" and "dns" are the slow steps that must come before the
+    write. Clear the list right before the request under test: fixtures record too.
+    """
+    events: list[str] = []
+    real_begin, real_check = views.begin_write, accounts.check_password_hash
+    real_hash, real_lookup = accounts.generate_password_hash, socket.getaddrinfo
+
+    def begin(session: Any) -> None:
+        events.append("write joined a read" if session.in_transaction() else "write")
+        real_begin(session)
+
+    def check(stored: str, password: str) -> bool:
+        events.append("password check")
+        return real_check(stored, password)
+
+    def make_hash(password: str, **kwargs: Any) -> str:
+        events.append("password hash")
+        return real_hash(password, **kwargs)
+
+    def lookup(*args: Any, **kwargs: Any) -> Any:
+        events.append("dns")
+        return real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(views, "begin_write", begin)
+    monkeypatch.setattr(accounts, "check_password_hash", check)
+    monkeypatch.setattr(accounts, "generate_password_hash", make_hash)
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    return events

@@ -122,6 +122,54 @@ def test_delivery_page_shows_attempts_and_the_lead(signed_in: Any, make_project:
     assert f"/portal/leads/{lead.public_id}" in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("status", ["restricted", "erased"])
+def test_a_lead_no_longer_shared_gets_no_link(signed_in: Any, session: Any, make_project: Any,
+                                              make_lead: Any, make_dead_letter: Any,
+                                              status: str) -> None:
+    project = make_project(partner=signed_in.partner)
+    shared = make_lead(project, last_name="Shared")
+    hidden = make_lead(project, last_name="Hiddenlead", email="hidden@example.com")
+    dead = make_dead_letter(hidden)
+    make_dead_letter(shared)
+    hidden.status = status
+    session.flush()
+
+    listing = signed_in.get("/portal/deliveries").get_data(as_text=True)
+    assert f"/portal/leads/{shared.public_id}" in listing
+    assert f"/portal/leads/{hidden.public_id}" not in listing
+    assert hidden.public_id[:8] not in listing
+    # The link would only lead to a 404.
+    assert signed_in.get(f"/portal/leads/{hidden.public_id}").status_code == 404
+    detail = signed_in.get(f"/portal/deliveries/{dead.id}")
+    assert detail.status_code == 200
+    assert "Hiddenlead" not in text_of(detail)
+    assert f"/portal/leads/{hidden.public_id}" not in detail.get_data(as_text=True)
+
+
+def test_which_leads_get_a_link_is_the_leads_services_call(
+        signed_in: Any, make_project: Any, make_lead: Any, make_dead_letter: Any,
+        monkeypatch: Any) -> None:
+    from leadpages.leads import services as leads
+
+    lead = make_lead(make_project(partner=signed_in.partner), last_name="Attempted")
+    dead = make_dead_letter(lead)
+    asked: list[tuple[int, list[int]]] = []
+
+    def nothing_shared(session: Any, partner_id: int, lead_ids: Any) -> dict[int, str]:
+        asked.append((partner_id, list(lead_ids)))
+        return {}
+
+    monkeypatch.setattr(leads, "partner_lead_public_ids", nothing_shared)
+    listing = signed_in.get("/portal/deliveries").get_data(as_text=True)
+    detail = signed_in.get(f"/portal/deliveries/{dead.id}").get_data(as_text=True)
+    assert f"/portal/leads/{lead.public_id}" not in listing
+    assert f"/portal/leads/{lead.public_id}" not in detail
+    assert "Attempted" not in detail
+    assert asked
+    assert all(partner_id == signed_in.partner.id and lead.id in ids
+               for partner_id, ids in asked)
+
+
 # The webhook.
 
 

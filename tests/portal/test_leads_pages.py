@@ -106,6 +106,33 @@ def test_bad_filters_get_an_error_beside_the_field(signed_in: Any, make_project:
     assert signed_in.get(f"/portal/leads/export.csv?{query}").status_code == 422
 
 
+@pytest.mark.parametrize(("query", "field"), [
+    ("until=9999-12-31", "until"),  # a day later does not exist
+    ("until=3000-01-01", "until"),
+    ("since=0001-01-01", "since"),
+    ("since=1999-12-31&until=9999-12-31", "since"),
+])
+def test_dates_out_of_range_get_an_error_not_a_crash(signed_in: Any, make_project: Any,
+                                                     make_lead: Any, query: str,
+                                                     field: str) -> None:
+    make_lead(make_project(partner=signed_in.partner), last_name="Hidden")
+    for url in (f"/portal/leads?{query}", f"/portal/leads/export.csv?{query}"):
+        page = signed_in.get(url)
+        assert page.status_code == 422, url
+        body = page.get_data(as_text=True)
+        assert f'id="{field}-error"' in body
+        assert "Choose a date from 2000-01-01 to 2999-12-31." in text_of(page)
+        assert "Hidden" not in body
+
+
+def test_the_widest_dates_still_list(signed_in: Any, make_project: Any,
+                                     make_lead: Any) -> None:
+    make_lead(make_project(partner=signed_in.partner), last_name="Shown")
+    page = signed_in.get("/portal/leads?since=2000-01-01&until=2999-12-31")
+    assert page.status_code == 200
+    assert "Shown" in text_of(page)
+
+
 def test_another_partners_project_is_not_a_filter_choice(signed_in: Any,
                                                          make_project: Any) -> None:
     own = make_project(partner=signed_in.partner)

@@ -246,3 +246,60 @@ def test_portal_root_leads_to_the_lead_list(browser: Any, make_user: Any) -> Non
 
 def test_csrf_helper_reads_a_token(client: Any) -> None:
     assert len(csrf_token(client)) > 20
+
+
+def copy_session_cookie(source: Any, target: Any) -> None:
+    """Put `source`'s session cookie in `target`, as someone who copied it would."""
+    name = source.client.application.config["SESSION_COOKIE_NAME"]
+    cookie = source.client.get_cookie(name)
+    assert cookie is not None
+    target.client.set_cookie(name, cookie.value, domain=cookie.domain)
+
+
+def test_sign_out_ends_this_browser_only(browser: Any, other_browser: Any,
+                                         make_user: Any) -> None:
+    user = make_user()
+    browser.signed_in_as(user)
+    copy_session_cookie(browser, other_browser)
+    assert other_browser.get("/portal/leads").status_code == 200
+    assert browser.post("/portal/sign-out").status_code == 303
+    assert browser.get("/portal/leads").status_code == 303
+    # A copy of the cookie is still valid: that is what "Sign out everywhere" is for.
+    assert other_browser.get("/portal/leads").status_code == 200
+
+
+def test_sign_out_everywhere_ends_copied_cookies_and_other_devices(
+        app: Any, browser: Any, other_browser: Any, make_user: Any) -> None:
+    user = make_user()
+    browser.signed_in_as(user)
+    copied = type(other_browser)(app.test_client())
+    copy_session_cookie(browser, copied)
+    other_browser.signed_in_as(user)  # another device
+    assert copied.get("/portal/leads").status_code == 200
+    page = browser.get("/portal/leads").get_data(as_text=True)
+    assert 'action="/portal/sign-out-everywhere"' in page
+
+    response = browser.post("/portal/sign-out-everywhere")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/portal/sign-in"
+    assert "You are signed out on every device." in text_of(browser.get("/portal/sign-in"))
+    for device in (browser, copied, other_browser):
+        refused = device.get("/portal/leads")
+        assert refused.status_code == 303
+        assert refused.headers["Location"].startswith("/portal/sign-in")
+    after = reload(app, user)
+    assert after.session_version == user.session_version + 1
+    assert after.password_hash == user.password_hash
+    # The password still works: signing in again starts a fresh, valid session.
+    assert browser.sign_in(user.email, PASSWORD).status_code == 303
+    assert browser.get("/portal/leads").status_code == 200
+
+
+def test_sign_out_everywhere_needs_the_csrf_token(app: Any, browser: Any,
+                                                  make_user: Any) -> None:
+    user = make_user()
+    browser.signed_in_as(user)
+    assert browser.client.post("/portal/sign-out-everywhere").status_code == 400
+    assert browser.get("/portal/leads").status_code == 200
+    assert reload(app, user).session_version == user.session_version

@@ -7,6 +7,7 @@ with a parameter this test does not know fails until its partner-B object is add
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +136,26 @@ def test_ids_of_another_partner_are_not_found(app: Flask, browser: Any,
             assert send(mine).status_code != 404, (method, rule.rule)
             checked += 1
     assert checked >= 4
+
+
+ID_ARGUMENT = re.compile(r"<(?:[^:>]+:)?(delivery_id|key_id)>")
+
+
+def test_ids_no_database_integer_can_hold_are_not_found(app: Flask, browser: Any,
+                                                         tenants: tuple[Tenant, Tenant]) -> None:
+    own, _other = tenants
+    browser.signed_in_as(own.user)
+    checked = 0
+    for rule in portal_rules(app):
+        if rule.endpoint in PUBLIC or not ID_ARGUMENT.search(rule.rule):
+            continue
+        for number in ("99999999999999999999", str(2**31), str(2**63), "0"):
+            url = ID_ARGUMENT.sub(number, rule.rule)
+            for method in methods(rule):
+                send = browser.get if method == "GET" else browser.post
+                assert send(url).status_code == 404, (method, url)
+                checked += 1
+    assert checked >= 12  # a delivery, its replay and a key's revocation, four numbers each
 
 
 def test_no_page_shows_another_partners_data(app: Flask, browser: Any,
