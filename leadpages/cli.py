@@ -79,9 +79,11 @@ def db_current() -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the demo operator data, partners and projects (safe to run again)."""
+    from leadpages.db import begin_write
     from leadpages.demo.data import load_demo
     from leadpages.extensions import db
 
+    begin_write(db.session)  # this command reads, then writes
     created = load_demo(db.session, current_app.config["UPLOAD_PATH"],
                         current_app.config["OPERATOR_NAME"])
     db.session.commit()

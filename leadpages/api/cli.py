@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from leadpages.accounts import apikeys
+from leadpages.db import begin_write
 from leadpages.extensions import db
 from leadpages.partners.models import Partner
 
@@ -29,6 +30,7 @@ def api_key_group() -> None:
 @with_appcontext
 def create(slug: str, name: str) -> None:
     """Issue a key; it is printed once and cannot be shown again."""
+    begin_write(db.session)  # this command reads, then writes
     try:
         key, plain = apikeys.issue_key(db.session, _partner(slug), name)
     except apikeys.ApiKeyError as error:
@@ -54,6 +56,7 @@ def list_(slug: str) -> None:
 @with_appcontext
 def revoke(slug: str, key_id: int) -> None:
     """Stop a key from working."""
+    begin_write(db.session)  # this command reads, then writes
     key = apikeys.get_partner_key(db.session, _partner(slug).id, key_id)
     if key is None:
         raise click.BadParameter(f"partner {slug} has no key {key_id}", param_hint="--id")

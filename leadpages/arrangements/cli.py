@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from leadpages.arrangements import services
 from leadpages.arrangements.models import Arrangement, ArrangementError
+from leadpages.db import begin_write
 from leadpages.extensions import db
 from leadpages.partners.models import Partner
 from leadpages.projects.models import Project
@@ -79,6 +80,7 @@ def arrangement_group() -> None:
 @with_appcontext
 def create(slug: str, path: Path | None) -> None:
     """Draft a new version for a partner."""
+    begin_write(db.session)  # this command reads, then writes
     partner = _partner(slug)
     if path is None:
         content = services.default_content(partner, current_app.config["OPERATOR_NAME"])
@@ -123,6 +125,7 @@ def activate(slug: str, version: int, operator_signer: str, operator_role: str,
              partner_signer: str, partner_role: str, signed_at: str | None,
              effective_from: str | None) -> None:
     """Sign a draft: it takes effect and the version before it is superseded."""
+    begin_write(db.session)  # this command reads, then writes
     arrangement = _version(_partner(slug), version)
     try:
         services.activate(

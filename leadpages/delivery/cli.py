@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from leadpages.db import begin_write
 from leadpages.delivery import services
 from leadpages.delivery.models import DELIVERY_STATUSES, Delivery
 from leadpages.extensions import db
@@ -52,6 +53,7 @@ def list_(status: str | None, limit: int) -> None:
 @with_appcontext
 def replay(delivery_id: int) -> None:
     """Send a dead letter again (same message id, so receivers can tell it is a repeat)."""
+    begin_write(db.session)  # this command reads, then writes
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None:
         raise click.BadParameter(f"there is no delivery {delivery_id}",
