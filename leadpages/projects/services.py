@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from leadpages.arrangements import services as arrangements
 from leadpages.arrangements.models import Arrangement
@@ -17,14 +17,17 @@ def get_public_project(session: Session, slug: str, *, for_page: bool = True) ->
 
     `for_page` loads what the page shows (photos, categories); intake needs only the texts.
     """
-    options = [selectinload(Project.texts)]
     if for_page:
-        options += [selectinload(Project.photos), selectinload(Project.categories)]
-    return session.scalar(
+        options = [selectinload(Project.texts), selectinload(Project.photos),
+                   selectinload(Project.categories)]
+    else:
+        # Intake needs only the texts: one query, joined, instead of two.
+        options = [joinedload(Project.texts)]
+    return session.scalars(
         select(Project)
         .where(Project.slug == slug, Project.status.in_(PUBLIC_STATUSES))
         .options(*options)
-    )
+    ).unique().first()
 
 
 def list_published(session: Session) -> list[Project]:
