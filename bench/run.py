@@ -1220,10 +1220,12 @@ def measure_delivery(args: argparse.Namespace, children: Children, workdir: Path
     given = normalise_url(args.database_url) if on_postgres and args.database_url else None
     try:
         return delivery.run(children, workdir, settings, tag, given, options)
-    except BenchError as error:
+    except Exception as error:  # an error of the app in this process too (submit_lead, ...)
         # The other figures are still worth printing; the run as a whole is INVALID (exit 2).
-        say(f"    delivery: ERROR: {error}")
-        return {"ran": False, "pass": False, "invalid": True, "reason": f"ERROR: {error}"}
+        message = str(error) if isinstance(error, BenchError) else \
+            f"{type(error).__name__}: {str(error)[:1500]}"
+        say(f"    delivery: ERROR: {message}")
+        return {"ran": False, "pass": False, "invalid": True, "reason": f"ERROR: {message}"}
 
 
 def _measure(args: argparse.Namespace, children: Children, workdir: Path, settings: Settings,
