@@ -159,6 +159,12 @@ class Database:
         session: Session = g.db_session
         return session
 
+    def end(self) -> None:
+        """Close this context's session now, if one was opened (nothing is created to do so)."""
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
     def _teardown(self, _exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:

@@ -228,3 +228,14 @@ def get_partner_lead(session: Session, partner_id: int, public_id: str) -> Lead 
     return session.scalar(select(Lead).where(
         Lead.public_id == public_id, Lead.partner_id == partner_id,
         Lead.status.in_(SHARED_STATUSES)))
+
+
+def partner_lead_public_ids(session: Session, partner_id: int,
+                            lead_ids: Any) -> dict[int, str]:
+    """{lead id: public id} for those of `lead_ids` that are the partner's own shared leads."""
+    wanted = {lead_id for lead_id in lead_ids if lead_id is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Lead.id, Lead.public_id).where(
+        Lead.id.in_(wanted), Lead.partner_id == partner_id, Lead.status.in_(SHARED_STATUSES)))
+    return {lead_id: public_id for lead_id, public_id in rows}

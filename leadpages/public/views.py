@@ -92,7 +92,7 @@ def project(lang: str, slug: str) -> BaseResponse:
     if request.method == "GET":
         # The view only read. End that transaction first: the counter writes through its own
         # session, which must not wait on this one (SQLite transactions hold the write lock).
-        db.session.close()
+        db.end()
         visits: VisitCounter = current_app.extensions["leadpages.visits"]
         visits.record(page.project_id, code)
     return response
