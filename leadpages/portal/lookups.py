@@ -75,10 +75,10 @@ class Page:
         return self.number < self.pages
 
 
-def paginate(session: Session, query: Any, number: int, *, scalars: bool = True) -> Page:
-    """Page `number` (from 1) of a SELECT, with the total count."""
+def paginate(session: Session, query: Any, number: int) -> Page:
+    """Page `number` (from 1) of a SELECT of one entity, with the total count."""
     number = max(1, number)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     window = query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)
-    rows = list(session.scalars(window)) if scalars else list(session.execute(window).all())
+    rows = list(session.scalars(window))
     return Page(rows=rows, number=number, total=total)

@@ -9,12 +9,16 @@ uses the cache: it carries what the visitor typed.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
 
 from flask import current_app, render_template
 from markupsafe import escape
+from werkzeug.http import dump_cookie, parse_cookie
 
 from leadpages.arrangements import services as arrangements
 from leadpages.extensions import db
@@ -22,6 +26,7 @@ from leadpages.leads import tokens
 from leadpages.leads.forms import LeadForm
 from leadpages.projects import services as projects
 from leadpages.projects.models import Project
+from leadpages.visits.services import VisitCounter, campaign_code
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,15 @@ class RenderedPage:
     has_form: bool
     html: str
     expires: float
+    #: The HTML cut at its slots, so filling them is a join, not a search of the whole page.
+    segments: tuple[str, ...] = ()
+
+    def fill(self, token: str, campaign: str) -> str:
+        """The HTML with this visitor's token and (escaped) campaign code in the slots."""
+        if not self.has_form:
+            return self.html
+        slots = {TOKEN_SLOT: token, CAMPAIGN_SLOT: str(escape(campaign))}
+        return "".join(slots.get(segment, segment) for segment in self.segments)
 
 
 class PageCache:
@@ -112,16 +126,74 @@ def cached_landing(lang: str, slug: str) -> RenderedPage | None:
         has_form=form is not None,
         html=html,
         expires=time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"],
+        segments=tuple(re.split(f"({re.escape(TOKEN_SLOT)}|{re.escape(CAMPAIGN_SLOT)})", html)),
     )
     if current_app.config["PAGE_CACHE_SECONDS"] > 0:
         cache.put(key, page)
     return page
 
 
-def fill_slots(page: RenderedPage, campaign: str | None, nonce: str) -> str:
-    """The page for this visitor: a form token for `nonce` only where there is a form."""
-    if not page.has_form:
-        return page.html
-    token = tokens.issue(current_app.config["SECRET_KEY"], nonce)
-    return page.html.replace(TOKEN_SLOT, token).replace(
-        CAMPAIGN_SLOT, str(escape(campaign or "")))
+@dataclass(frozen=True)
+class LandingServer:
+    """Answers a landing-page request from a rendered page: one place for both ways in.
+
+    The Flask view uses it after rendering or on a cache hit; FastPath uses it for cache hits
+    without entering Flask at all, so the two can never answer differently.
+    """
+
+    secret: str
+    secure_cookie: bool
+    security_headers: tuple[tuple[str, str], ...]
+    visits: VisitCounter
+
+    def respond(self, page: RenderedPage, query: str, cookie_header: str,
+                count_visit: bool) -> tuple[str, list[tuple[str, str]]]:
+        """The body and headers for one visitor of `page`; counts the visit if asked."""
+        args = parse_qs(query, max_num_fields=50)
+        code = campaign_code(*(args.get(name, [None])[0] for name in ("c", "utm_campaign")))
+        headers = [("Content-Type", "text/html; charset=utf-8"),
+                   # Each answer carries its own form token: no shared cache may keep it.
+                   ("Cache-Control", "private, no-cache"), *self.security_headers]
+        token = ""
+        if page.has_form:
+            nonce = parse_cookie(cookie_header).get(tokens.COOKIE, "")
+            if not 16 <= len(nonce) <= 64:
+                nonce = tokens.new_nonce()
+                # The one cookie public pages set: a random nonce, for this browser session.
+                headers.append(("Set-Cookie", dump_cookie(
+                    tokens.COOKIE, nonce, httponly=True, samesite="Lax",
+                    secure=self.secure_cookie)))
+            token = tokens.issue(self.secret, nonce)
+        if count_visit:
+            self.visits.record(page.project_id, code)
+        return page.fill(token, code or ""), headers
+
+
+class FastPath:
+    """WSGI layer in front of Flask that serves cached landing pages directly.
+
+    A landing page is the page every ad click opens; once rendered, answering it needs no
+    routing, no session and no hooks, only a form token. Anything else, and every cache miss,
+    goes on to Flask.
+    """
+
+    def __init__(self, wsgi_app: Any, cache: PageCache, server: LandingServer) -> None:
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+        self.server = server
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        method = environ.get("REQUEST_METHOD")
+        if method in ("GET", "HEAD"):
+            parts = environ.get("PATH_INFO", "").split("/")
+            if len(parts) == 4 and parts[0] == "" and parts[2] == "p":
+                page = self.cache.get((parts[1], parts[3]))
+                if page is not None and parts[1] in page.languages:
+                    body, headers = self.server.respond(
+                        page, environ.get("QUERY_STRING", ""), environ.get("HTTP_COOKIE", ""),
+                        count_visit=method == "GET")
+                    data = body.encode()
+                    headers.append(("Content-Length", str(len(data))))
+                    start_response("200 OK", headers)
+                    return [b""] if method == "HEAD" else [data]
+        return self.wsgi_app(environ, start_response)

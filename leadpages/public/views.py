@@ -28,6 +28,7 @@ from leadpages.notices.services import current_notice
 from leadpages.projects import services as projects
 from leadpages.public import pages
 from leadpages.visits.services import VisitCounter, campaign_code
+from leadpages.web.hosting import SECURITY_HEADER_NAMES, security_headers
 
 bp = Blueprint("public", __name__)
 
@@ -39,9 +40,16 @@ def _setup(state: object) -> None:
     app: Flask = state.app  # type: ignore[attr-defined]
     app.extensions["leadpages.pages"] = pages.PageCache()
     state = db.state(app)
-    app.extensions["leadpages.visits"] = VisitCounter(
-        lambda: state.factory(), app.config["VISIT_FLUSH_SECONDS"]
+    visits = VisitCounter(lambda: state.factory(), app.config["VISIT_FLUSH_SECONDS"])
+    app.extensions["leadpages.visits"] = visits
+    app.extensions["leadpages.landing"] = pages.LandingServer(
+        secret=app.config["SECRET_KEY"],
+        secure_cookie=app.config["ENV"] == "production",
+        security_headers=tuple(security_headers(app)),
+        visits=visits,
     )
+    app.wsgi_app = pages.FastPath(  # type: ignore[method-assign]
+        app.wsgi_app, app.extensions["leadpages.pages"], app.extensions["leadpages.landing"])
 
 
 def _html(body: str, status: int = 200) -> Response:
@@ -84,17 +92,17 @@ def project(lang: str, slug: str) -> BaseResponse:
     if lang not in page.languages:
         return redirect(url_for("public.project", lang=page.languages[0], slug=slug,
                                 **_campaign_query()))
-    code = campaign_code(request.args.get("c"), request.args.get("utm_campaign"))
-    nonce, new = _form_nonce()
-    response = _html(pages.fill_slots(page, code, nonce))
-    if page.has_form and new:
-        _set_form_cookie(response, nonce)
-    if request.method == "GET":
-        # The view only read. End that transaction first: the counter writes through its own
-        # session, which must not wait on this one (SQLite transactions hold the write lock).
-        db.end()
-        visits: VisitCounter = current_app.extensions["leadpages.visits"]
-        visits.record(page.project_id, code)
+    # The page came from Flask (a cache miss, or caching is off): end the read transaction
+    # before counting the visit, which writes through a session of its own.
+    db.end()
+    server: pages.LandingServer = current_app.extensions["leadpages.landing"]
+    body, headers = server.respond(page, request.query_string.decode("latin-1"),
+                                   request.headers.get("Cookie", ""),
+                                   count_visit=request.method == "GET")
+    response = make_response(body)
+    for name, value in headers:
+        if name not in SECURITY_HEADER_NAMES:  # after_request adds those to every answer
+            response.headers.add(name, value)
     return response
 
 

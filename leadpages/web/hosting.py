@@ -31,6 +31,16 @@ SECURITY_HEADERS = {
 }
 
 YEAR = 365 * 24 * 3600
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+SECURITY_HEADER_NAMES = frozenset({*SECURITY_HEADERS, HSTS[0]})
+
+
+def security_headers(app: Flask) -> list[tuple[str, str]]:
+    """The headers every answer carries (HSTS in production)."""
+    headers = list(SECURITY_HEADERS.items())
+    if app.config["ENV"] == "production":
+        headers.append(HSTS)
+    return headers
 
 
 def init_app(app: Flask) -> None:
@@ -39,11 +49,7 @@ def init_app(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    production = app.config["ENV"] == "production"
-
-    headers = list(SECURITY_HEADERS.items())
-    if production:
-        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    headers = security_headers(app)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
