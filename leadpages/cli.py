@@ -84,13 +84,19 @@ def demo_command() -> None:
     from leadpages.extensions import db
 
     begin_write(db.session)  # this command reads, then writes
+    from leadpages.demo.data import DEMO_PASSWORD, DEMO_USERS
+
+    production = current_app.config["ENV"] == "production"
     created = load_demo(db.session, current_app.config["UPLOAD_PATH"],
-                        current_app.config["OPERATOR_NAME"])
+                        current_app.config["OPERATOR_NAME"], with_users=not production)
     db.session.commit()
     if created:
         click.echo(f"Demo data loaded: {', '.join(created)}.")
     else:
         click.echo("Demo data already present; nothing changed.")
+    if not production:
+        users = " or ".join(email for email, _name in DEMO_USERS.values())
+        click.echo(f"Partner portal: /portal/ as {users}, password {DEMO_PASSWORD}")
 
 
 @click.command("settings")

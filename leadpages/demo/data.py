@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadpages.accounts import services as accounts
 from leadpages.arrangements import services as arrangements
 from leadpages.partners.models import Partner
 from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
@@ -189,7 +190,14 @@ ALT_TEXTS = {
 }
 
 
-def load_demo(session: Session, upload_path: str | Path, operator_name: str) -> list[str]:
+#: Portal sign-in for each demo partner; only `leadpages demo` outside production creates them.
+DEMO_PASSWORD = "Demo-partner-2026"  # noqa: S105 - printed for the demo, never in production
+DEMO_USERS = {"scheldeland": ("sofie@scheldeland.example", "Sofie Van Damme"),
+              "kustvastgoed": ("marc@kustvastgoed.example", "Marc Dubois")}
+
+
+def load_demo(session: Session, upload_path: str | Path, operator_name: str,
+              with_users: bool = False) -> list[str]:
     """Create the demo partners and projects that do not exist yet; return what was created."""
     from leadpages.demo.pictures import render_logo, render_photo
     from leadpages.media.images import store_logo, store_photo
@@ -216,6 +224,11 @@ def load_demo(session: Session, upload_path: str | Path, operator_name: str) -> 
                 partner_signer=partner.contact_name, partner_signer_role="Director",
             )
             created.append(f"arrangement {partner.slug} v{draft.version}")
+    if with_users:
+        for slug, (email, name) in DEMO_USERS.items():
+            if accounts.find_user(session, email) is None:
+                accounts.create_user(session, partners[slug], email, name, DEMO_PASSWORD)
+                created.append(f"portal user {email}")
 
     categories = {c.code: c for c in session.scalars(select(Category))}
     for seed, spec in enumerate(PROJECTS):

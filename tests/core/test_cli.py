@@ -36,6 +36,8 @@ def test_upgrade_then_demo_twice_changes_nothing_the_second_time(fresh: dict[str
     first = leadpages("demo", env=fresh)
     assert first.returncode == 0, first.stderr
     assert "project residentie-parkzicht" in first.stdout
+    assert "portal user sofie@scheldeland.example" in first.stdout
+    assert "password Demo-partner-2026" in first.stdout
     engine = create_engine(f"sqlite:///{fresh['LEADPAGES_INSTANCE_PATH']}/leadpages.sqlite3")
     with Session(engine) as session:
         projects = session.scalars(select(Project).where(Project.status == "published")).all()
