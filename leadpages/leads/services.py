@@ -238,4 +238,4 @@ def partner_lead_public_ids(session: Session, partner_id: int,
         return {}
     rows = session.execute(select(Lead.id, Lead.public_id).where(
         Lead.id.in_(wanted), Lead.partner_id == partner_id, Lead.status.in_(SHARED_STATUSES)))
-    return {int(lead_id): str(public_id) for lead_id, public_id in rows.tuples()}
+    return {int(lead_id): str(public_id) for lead_id, public_id in rows}
