@@ -55,6 +55,9 @@ def _flask_config(values: dict[str, Any]) -> dict[str, Any]:
         # The public form keeps working however long the visitor takes to fill it in.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": production,
+        # Every message our forms show comes from our own catalogues; WTForms' would be parsed
+        # from disk on each request.
+        "WTF_I18N_ENABLED": False,
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": values["DEFAULT_LANGUAGE"],
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE_URL"],

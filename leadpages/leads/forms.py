@@ -9,7 +9,6 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField
 from wtforms import Form as BaseForm
 from wtforms.fields.choices import SelectChoice
@@ -20,6 +19,7 @@ from leadpages.identifiers import canonical_phone, is_plain_text
 from leadpages.leads import consents, tokens
 from leadpages.leads.services import LeadInput
 from leadpages.projects.models import Project
+from leadpages.web.forms import Form
 
 #: The optional parts a project can ask for, in form order; each maps to its fields.
 OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
@@ -78,6 +78,14 @@ class Optional:
             field.data = ""
             field.errors[:] = []
             raise StopValidation()
+
+
+class Choice:
+    """One of the field's own options (a changed page could send anything)."""
+
+    def __call__(self, form: BaseForm, field: Field) -> None:
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(str(_l("Choose one of the options.")))
 
 
 class MaxLength:
@@ -189,7 +197,7 @@ def _strip(value: Any) -> Any:
 TEXT = {"filters": [_strip]}
 
 
-class LeadForm(FlaskForm):
+class LeadForm(Form):
     """The request-for-information form of one project, shown under one audience basis."""
 
     class Meta:
@@ -208,22 +216,24 @@ class LeadForm(FlaskForm):
                                            "inputmode": "tel"})
     postcode = StringField(_l("Postcode"), [Optional(), MaxLength(12), PlainText(), Postcode()],
                            **TEXT, render_kw={"autocomplete": "postal-code"})
-    country = SelectField(_l("Country"), choices=_options(*COUNTRIES.items()), default="BE",
+    country = SelectField(_l("Country"), [Choice()], choices=_options(*COUNTRIES.items()),
+                          default="BE", validate_choice=False,
                           render_kw={"autocomplete": "country"})
     budget_amount = StringField(_l("Budget"), [Optional(), MaxLength(24), Amount()], **TEXT,
                                 render_kw={"inputmode": "decimal"})
-    budget_currency = SelectField(_l("Currency"), choices=_options(*((c, c) for c in CURRENCIES)),
-                                  default="EUR")
+    budget_currency = SelectField(_l("Currency"), [Choice()], validate_choice=False,
+                                  choices=_options(*((c, c) for c in CURRENCIES)), default="EUR")
     preferred_location = StringField(_l("Preferred location"),
                                      [Optional(), MaxLength(120), PlainText()], **TEXT)
-    bedrooms = SelectField(_l("Bedrooms"), choices=_options(
+    bedrooms = SelectField(_l("Bedrooms"), [Choice()], validate_choice=False, choices=_options(
         ("", _l("No preference")), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"),
         ("5", _l("5 or more")),
     ), default="")
-    garden = SelectField(_l("Garden"), choices=_options(
+    garden = SelectField(_l("Garden"), [Choice()], validate_choice=False, choices=_options(
         ("", _l("No preference")), ("yes", _l("With a garden")), ("no", _l("No garden needed")),
     ), default="")
-    timeframe = SelectField(_l("When do you plan to buy?"), choices=_options(
+    timeframe = SelectField(_l("When do you plan to buy?"), [Choice()], validate_choice=False,
+                            choices=_options(
         ("", _l("Not sure yet")), ("3m", _l("Within 3 months")), ("6m", _l("Within 6 months")),
         ("12m", _l("Within a year")), ("later", _l("In more than a year")),
     ), default="")

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, Field, HiddenField, PasswordField, SelectField, StringField
 from wtforms import Form as BaseForm
 from wtforms.fields import TextAreaField
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from leadpages.accounts import services as accounts
 from leadpages.delivery.models import DELIVERY_STATUSES
+from leadpages.web.forms import Form
 
 REQUIRED = _l("Fill in this field.")
 
@@ -40,7 +40,7 @@ class AccountCheck:
             raise ValidationError(str(error)) from None
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     """Email address and password."""
 
     email = StringField(_l("Email address"), [DataRequired(REQUIRED), Length(max=254)], **STRIP,
@@ -52,7 +52,7 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     """The address to send a reset link to."""
 
     email = StringField(_l("Email address"), [DataRequired(REQUIRED),
@@ -61,7 +61,7 @@ class ForgotPasswordForm(FlaskForm):
                                    "inputmode": "email", "spellcheck": "false"})
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     """A new password, twice."""
 
     password = PasswordField(_l("New password"), [DataRequired(REQUIRED),
@@ -72,7 +72,7 @@ class ResetPasswordForm(FlaskForm):
     ], render_kw={"autocomplete": "new-password"})
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """Base of the GET filter forms: no CSRF token (they change nothing), read from the query."""
 
     class Meta:
@@ -161,7 +161,7 @@ class DeliveryFilterForm(FilterForm):
     status = SelectField(_l("Status"), choices=_status_choices(_l("All")), default="")
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(Form):
     """The address webhooks are sent to; empty turns the webhook off."""
 
     url = StringField(_l("Webhook address"), [Optional(), Length(max=500)], **STRIP,
@@ -170,7 +170,7 @@ class WebhookForm(FlaskForm):
                       render_kw={"type": "url", "inputmode": "url", "spellcheck": "false"})
 
 
-class RecipientsForm(FlaskForm):
+class RecipientsForm(Form):
     """The addresses that receive each lead by email, one per line."""
 
     recipients = TextAreaField(_l("Email recipients"), [Optional(), Length(max=3000)],
@@ -184,7 +184,7 @@ class RecipientsForm(FlaskForm):
                 if line.strip()]
 
 
-class ApiKeyForm(FlaskForm):
+class ApiKeyForm(Form):
     """A name for a new API key."""
 
     name = StringField(_l("Name of the key"), [DataRequired(REQUIRED), Length(max=80)], **STRIP,

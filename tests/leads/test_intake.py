@@ -128,6 +128,8 @@ def test_boxes_are_unticked(client: Any, make_project: Any) -> None:
         ("message", "m" * 2001, "Use at most 2000 characters"),
         ("message", "hi\x07there", "Remove the special or invisible characters."),
         ("contact_preference", "carrier-pigeon", "Choose one of the options."),
+        ("timeframe", "yesterday", "Choose one of the options."),
+        ("country", "XX", "Choose one of the options."),
     ],
 )
 def test_bad_input_gets_422_with_error_beside_field_and_nothing_stored(
