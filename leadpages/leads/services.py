@@ -50,6 +50,9 @@ class LeadInput:
     ads_consented: bool = False
 
 
+#: The longest message a lead keeps from repeated submissions (each is at most 2000).
+MAX_MERGED_MESSAGE = 6000
+
 #: The optional details a later submission may add to an earlier lead.
 DETAILS = (
     "postcode", "country", "budget_amount", "budget_currency", "preferred_location", "bedrooms",
@@ -167,7 +170,10 @@ def merge_submission(lead: Lead, data: LeadInput, now: datetime) -> None:
         if value is not None and getattr(lead, name) is None:
             setattr(lead, name, value)
     if data.message and data.message not in (lead.message or ""):
-        lead.message = f"{lead.message}\n\n{data.message}" if lead.message else data.message
+        merged = f"{lead.message}\n\n{data.message}" if lead.message else data.message
+        # Repeats add to the message up to a bound, so resubmitting cannot grow it forever.
+        if len(merged) <= MAX_MERGED_MESSAGE:
+            lead.message = merged
     lead.marketing_email_opt_in = lead.marketing_email_opt_in or data.marketing_email_opt_in
     lead.ads_objected = lead.ads_objected or data.ads_objected
     lead.ads_consented = (lead.ads_consented or data.ads_consented) and not lead.ads_objected

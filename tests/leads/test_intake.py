@@ -335,3 +335,14 @@ def test_notice_version_changes_when_text_changes(app: Any, submit: Any,
         assert versions == [1, 2]
         assert "dpo@operator.example" in db.session.scalars(
             select(Lead).order_by(Lead.id.desc())).first().notice.body
+
+
+def test_repeated_messages_are_bounded(app: Any, submit: Any, make_project: Any) -> None:
+    project = make_project()
+    for n in range(5):
+        assert submit(project, message=f"{n}" * 1990).status_code == 303
+    lead = only_lead(app)
+    assert lead.submission_count == 5
+    assert len(lead.message or "") <= 6000
+    assert lead.message is not None
+    assert lead.message.startswith("0" * 1990)
