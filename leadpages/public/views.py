@@ -39,8 +39,8 @@ LANG = "<any(nl, fr, en):lang>"
 def _setup(state: object) -> None:
     app: Flask = state.app  # type: ignore[attr-defined]
     app.extensions["leadpages.pages"] = pages.PageCache()
-    state = db.state(app)
-    visits = VisitCounter(lambda: state.factory(), app.config["VISIT_FLUSH_SECONDS"])
+    database = db.state(app)
+    visits = VisitCounter(lambda: database.factory(), app.config["VISIT_FLUSH_SECONDS"])
     app.extensions["leadpages.visits"] = visits
     app.extensions["leadpages.landing"] = pages.LandingServer(
         secret=app.config["SECRET_KEY"],
