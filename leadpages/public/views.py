@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
 
 from leadpages.arrangements import services as arrangements
@@ -126,9 +127,41 @@ def _set_form_cookie(response: Response, nonce: str) -> None:
                         secure=current_app.config["ENV"] == "production")
 
 
+def _form_again(lang: str, slug: str, form: LeadForm, code: str | None,
+                status: int) -> Response:
+    """The page again, with what was typed, the errors, and a token to send it with."""
+    project = projects.get_public_project(db.session, slug)
+    if project is None:
+        abort(404)
+    token = form.token.data or ""
+    nonce, new = _form_nonce()
+    if form.needs_new_token or new:
+        token = tokens.issue(current_app.config["SECRET_KEY"], nonce)
+    body = pages.render_landing(project, lang, form, token_value=token,
+                                campaign_value=code or "")
+    response = _html(body, status)
+    if new:
+        _set_form_cookie(response, nonce)
+    return response
+
+
+def _too_many(_limit: object) -> Response | None:
+    """A rate-limited submission: the form again with what was typed, not an error page."""
+    args = request.view_args or {}
+    project = projects.get_public_project(db.session, str(args.get("slug", "")), for_page=False)
+    if project is None or args.get("lang") not in project.languages:
+        return None  # the plain 429 page
+    form = LeadForm(project=project, basis=current_app.config["AUDIENCE_BASIS"],
+                    nonce=request.cookies.get(tokens.COOKIE))
+    form.form_errors.append(str(_l(
+        "Many requests came from your network in a short while. Wait a minute, then send the "
+        "form again: what you typed is kept.")))
+    return _form_again(str(args["lang"]), project.slug, form, campaign_code(form.c.data), 429)
+
+
 @bp.post(f"/{LANG}/p/<slug>")
 @csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
-@limiter.limit(lambda: current_app.config["RATELIMIT_LEADS"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LEADS"], on_breach=_too_many)
 def submit(lang: str, slug: str) -> BaseResponse:
     """The form's submission: a lead and a 303 to the thanks page, or the errors (422)."""
     project = projects.get_public_project(db.session, slug, for_page=False)
@@ -156,17 +189,9 @@ def submit(lang: str, slug: str) -> BaseResponse:
         return redirect(url_for("public.thanks", lang=lang, slug=slug), 303)
     if not projects.accepts_leads(db.session, project):
         return closed
-    project = projects.get_public_project(db.session, slug) or project
-    token = form.token.data or ""
-    nonce, new = _form_nonce()
-    if form.needs_new_token:
-        token = tokens.issue(current_app.config["SECRET_KEY"], nonce)
-    body = pages.render_landing(project, lang, form, token_value=token,
-                                campaign_value=code or "")
-    response = _html(body, 422)
-    if new:
-        _set_form_cookie(response, nonce)
-    return response
+    return _form_again(lang, slug, form, code, 422)
+
+
 
 
 @bp.get(f"/{LANG}/p/<slug>/thanks")

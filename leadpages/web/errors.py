@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -44,7 +46,11 @@ def init_app(app: Flask) -> None:
                                          "try again.")))
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[str, int]:
+    def _http(error: HTTPException) -> Any:
+        if error.response is not None:
+            # An answer made for this case already (the lead form's rate limit keeps what was
+            # typed): use it as it is.
+            return error.response
         return render_error(error.code or 500)
 
     @app.errorhandler(500)

@@ -308,7 +308,9 @@ def test_rate_limit_gives_friendly_429(app: Any, submit: Any, make_project: Any)
         app.config["RATELIMIT_LEADS"] = "1000 per minute"
     assert codes == [422, 422, 429]
     assert limited.status_code == 429
-    assert "Too many requests" in limited.get_data(as_text=True)
+    body = limited.get_data(as_text=True)
+    assert "Wait a minute, then send the form again" in body
+    assert 'value="Janssens"' in body  # what was typed is kept
     assert "Retry-After" in limited.headers
     assert count(app, Lead) == 0
 
