@@ -124,3 +124,47 @@ def test_migrations_apply_to_a_database_that_holds_leads(tmp_path: Path) -> None
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM deliveries").scalar() == 1
     engine.dispose()
+
+
+def test_serve_runs_site_and_worker_and_ctrl_c_stops_both(tmp_path: Path) -> None:
+    """`make run` ends in `leadpages serve`: the site answers, and Ctrl-C leaves nothing behind."""
+    import signal
+    import socket
+    import time
+
+    import requests
+
+    env = {**os.environ, "LEADPAGES_INSTANCE_PATH": str(tmp_path / "instance")}
+    assert leadpages("db", "upgrade", env=env).returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "leadpages.cli", "serve", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        answer = None
+        while time.monotonic() < deadline:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/en/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert answer is not None
+        assert answer.status_code == 200
+        children = subprocess.run(  # noqa: S603 - our own query of our own processes
+            ["/usr/bin/pgrep", "-s", str(serve.pid), "-f", "gunicorn|leadpages.cli worker"],
+            capture_output=True, text=True, check=False).stdout.split()
+        assert len(children) >= 2  # gunicorn (master and worker) and the delivery worker
+        os.killpg(serve.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
+        assert serve.wait(30) == 0
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+    time.sleep(0.5)
+    left = subprocess.run(  # noqa: S603
+        ["/usr/bin/pgrep", "-s", str(serve.pid)], capture_output=True, text=True, check=False)
+    assert left.stdout.split() == []
