@@ -52,15 +52,18 @@ def backoff(attempts: int, rng: Callable[[], float] = random.random) -> float:
     return ceiling * (0.5 + rng() / 2)
 
 
-def claim(session: Session, name: str, now: datetime, lease: timedelta,
-          limit: int = BATCH) -> list[int]:
-    """Take up to `limit` due deliveries for `name`; returns their ids. Commits."""
+def _take_due(session: Session, model: Any, now: datetime, lease: timedelta,
+              limit: int) -> list[Any]:
+    """Lease up to `limit` due rows of an outbox table (deliveries, platform emails). Commits.
+
+    The caller may mark more on the rows (who claimed them) before this commits.
+    """
     begin_write(session)
     query = (
-        select(Delivery)
-        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
-               or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
-        .order_by(Delivery.next_attempt_at, Delivery.id)
+        select(model)
+        .where(model.status == "pending", model.next_attempt_at <= now,
+               or_(model.lease_until.is_(None), model.lease_until < now))
+        .order_by(model.next_attempt_at, model.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -68,6 +71,24 @@ def claim(session: Session, name: str, now: datetime, lease: timedelta,
     rows = list(session.scalars(query))
     for row in rows:
         row.lease_until = now + lease
+    return rows
+
+
+def _after_failure(attempts: int, permanent: bool, retry_after: float | None,
+                   deadline: datetime, now: datetime) -> datetime | None:
+    """When to try again after a failed try, or None when it is a dead letter now."""
+    wait = backoff(attempts)
+    if retry_after is not None:
+        wait = max(wait, min(retry_after, (deadline - now).total_seconds() + 1))
+    retry_at = now + timedelta(seconds=wait)
+    return None if permanent or retry_at > deadline else retry_at
+
+
+def claim(session: Session, name: str, now: datetime, lease: timedelta,
+          limit: int = BATCH) -> list[int]:
+    """Take up to `limit` due deliveries for `name`; returns their ids. Commits."""
+    rows = _take_due(session, Delivery, now, lease, limit)
+    for row in rows:
         row.claimed_by = name
     ids = [row.id for row in rows]
     session.commit()
@@ -117,16 +138,14 @@ def record(session: Session, delivery_id: int, name: str, outcome: Outcome, star
         delivery.last_error = None
     else:
         delivery.last_error = outcome.error
-        deadline = services.retry_deadline(delivery, retry_window)
-        wait = backoff(delivery.attempts)
-        if outcome.retry_after is not None:
-            wait = max(wait, min(outcome.retry_after, retry_window.total_seconds()))
-        if outcome.permanent or now + timedelta(seconds=wait) > deadline:
+        retry_at = _after_failure(delivery.attempts, outcome.permanent, outcome.retry_after,
+                                  services.retry_deadline(delivery, retry_window), now)
+        if retry_at is None:
             state = "dead"
             delivery.status = "dead"
         else:
             state = "retry"
-            delivery.next_attempt_at = now + timedelta(seconds=wait)
+            delivery.next_attempt_at = retry_at
     delivery.history.append(DeliveryAttempt(
         started_at=started, duration_ms=duration_ms, outcome=state,
         status_code=outcome.status_code, error=outcome.error,
@@ -259,18 +278,7 @@ class Worker:
                utcnow())
 
     def _send_emails(self, session: Session) -> int:
-        now = utcnow()
-        begin_write(session)
-        query = (select(OutboundEmail)
-                 .where(OutboundEmail.status == "pending", OutboundEmail.next_attempt_at <= now,
-                        or_(OutboundEmail.lease_until.is_(None),
-                            OutboundEmail.lease_until < now))
-                 .order_by(OutboundEmail.id).limit(BATCH))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        emails = list(session.scalars(query))
-        for email in emails:
-            email.lease_until = now + self.lease
+        emails = _take_due(session, OutboundEmail, utcnow(), self.lease, BATCH)
         session.commit()
         for email in emails:
             if self.stopping.is_set():
@@ -296,12 +304,13 @@ class Worker:
                 email.status, email.sent_at = "sent", utcnow()
             else:
                 email.last_error = str(error)
-                wait = timedelta(seconds=backoff(email.attempts))
-                if error.permanent or utcnow() + wait > email.created_at + self.retry_window:
+                retry_at = _after_failure(email.attempts, error.permanent, None,
+                                          email.created_at + self.retry_window, utcnow())
+                if retry_at is None:
                     email.status = "dead"
                     log.error("email %s to %s gave up: %s", email.id, email.to, error)
                 else:
-                    email.next_attempt_at = utcnow() + wait
+                    email.next_attempt_at = retry_at
             session.commit()
         return len(emails)
 
