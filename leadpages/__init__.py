@@ -62,7 +62,6 @@ def _flask_config(values: dict[str, Any]) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": values["DEFAULT_LANGUAGE"],
         "RATELIMIT_STORAGE_URI": values["RATELIMIT_STORAGE_URL"],
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_ENABLED": values.get("RATELIMIT_ENABLED", True),
     }
 
 

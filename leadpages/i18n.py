@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, request
 
 #: The languages every public page and message exists in, in the switcher's order.
 LANGUAGES = ("nl", "fr", "en")
@@ -17,9 +17,6 @@ def negotiate_language() -> str:
 
 def select_locale() -> str:
     """Flask-Babel locale selector: the `<lang>` in the URL wins, then the browser's choice."""
-    lang = getattr(g, "lang", None)
-    if lang in LANGUAGES:
-        return lang
     if request.view_args and request.view_args.get("lang") in LANGUAGES:
         return str(request.view_args["lang"])
     # Routing failed (a 404), but the address may still say which language the visitor reads.

@@ -146,6 +146,16 @@ class LandingServer:
     security_headers: tuple[tuple[str, str], ...]
     visits: VisitCounter
 
+    def form_nonce(self, cookie_header: str) -> tuple[str, str | None]:
+        """This browser's form nonce, and a Set-Cookie value when it needs a new one."""
+        nonce = parse_cookie(cookie_header).get(tokens.COOKIE, "")
+        if 16 <= len(nonce) <= 64:
+            return nonce, None
+        nonce = tokens.new_nonce()
+        # The one cookie public pages set: a random nonce, for this browser session only.
+        return nonce, dump_cookie(tokens.COOKIE, nonce, httponly=True, samesite="Lax",
+                                  secure=self.secure_cookie)
+
     def respond(self, page: RenderedPage, query: str, cookie_header: str,
                 count_visit: bool) -> tuple[str, list[tuple[str, str]]]:
         """The body and headers for one visitor of `page`; counts the visit if asked."""
@@ -156,13 +166,9 @@ class LandingServer:
                    ("Cache-Control", "private, no-cache"), *self.security_headers]
         token = ""
         if page.has_form:
-            nonce = parse_cookie(cookie_header).get(tokens.COOKIE, "")
-            if not 16 <= len(nonce) <= 64:
-                nonce = tokens.new_nonce()
-                # The one cookie public pages set: a random nonce, for this browser session.
-                headers.append(("Set-Cookie", dump_cookie(
-                    tokens.COOKIE, nonce, httponly=True, samesite="Lax",
-                    secure=self.secure_cookie)))
+            nonce, set_cookie = self.form_nonce(cookie_header)
+            if set_cookie:
+                headers.append(("Set-Cookie", set_cookie))
             token = tokens.issue(self.secret, nonce)
         if count_visit:
             self.visits.record(page.project_id, code)

@@ -113,35 +113,22 @@ def _campaign_query() -> dict[str, Any]:
             if key == "c" or (key.startswith("utm_") and len(key) <= 20)}
 
 
-def _form_nonce() -> tuple[str, bool]:
-    """The nonce of this browser's form cookie, or a new one (and True)."""
-    nonce = request.cookies.get(tokens.COOKIE, "")
-    if 16 <= len(nonce) <= 64:
-        return nonce, False
-    return tokens.new_nonce(), True
-
-
-def _set_form_cookie(response: Response, nonce: str) -> None:
-    # The one cookie public pages set: a random nonce, for this browser session only.
-    response.set_cookie(tokens.COOKIE, nonce, httponly=True, samesite="Lax",
-                        secure=current_app.config["ENV"] == "production")
-
-
 def _form_again(lang: str, slug: str, form: LeadForm, code: str | None,
                 status: int) -> Response:
     """The page again, with what was typed, the errors, and a token to send it with."""
     project = projects.get_public_project(db.session, slug)
     if project is None:
         abort(404)
+    server: pages.LandingServer = current_app.extensions["leadpages.landing"]
+    nonce, set_cookie = server.form_nonce(request.headers.get("Cookie", ""))
     token = form.token.data or ""
-    nonce, new = _form_nonce()
-    if form.needs_new_token or new:
-        token = tokens.issue(current_app.config["SECRET_KEY"], nonce)
+    if form.needs_new_token or set_cookie:
+        token = tokens.issue(server.secret, nonce)
     body = pages.render_landing(project, lang, form, token_value=token,
                                 campaign_value=code or "")
     response = _html(body, status)
-    if new:
-        _set_form_cookie(response, nonce)
+    if set_cookie:
+        response.headers.add("Set-Cookie", set_cookie)
     return response
 
 
