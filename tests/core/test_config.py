@@ -100,10 +100,12 @@ def test_create_app_reads_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert app.instance_path == str(tmp_path)
 
 
-def test_readme_lists_every_setting() -> None:
+def test_readme_lists_every_setting_as_the_code_defines_it() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for setting in settings.SETTINGS:
         assert f"`LEADPAGES_{setting.name}`" in readme, setting.name
+    # Defaults and help too: regenerate the table with `leadpages settings` after a change.
+    assert settings.settings_table() in readme
 
 
 def test_worker_lease_must_outlast_a_send(tmp_path: Path) -> None:
