@@ -18,10 +18,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     values = settings.load()
     if overrides:
         values.update(overrides)
-        if "SECRET_KEY" in overrides or "DATABASE_URL" in overrides:
-            values["_explicit"] = values.get("_explicit", set()) | (
-                {"SECRET_KEY", "DATABASE_URL"} & set(overrides)
-            )
+        # A key or database given by the caller counts as set, as an environment variable would.
+        given = {"SECRET_KEY", "REGISTER_KEY", "DATABASE_URL"} & set(overrides)
+        if given:
+            values["_explicit"] = values.get("_explicit", set()) | given
     values = settings.finish(values)
 
     app = Flask(

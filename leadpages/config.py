@@ -189,6 +189,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AUDIENCE_BASIS", _choice(*AUDIENCE_BASES), "legitimate-interest",
             "Legal basis for categorising and ad audiences: the form offers an objection box "
             "(legitimate-interest) or a consent box (consent)."),
+    Setting("REGISTER_KEY", _text, None,
+            "Key of the keyed hashes (HMAC-SHA256) under which the objection register and the "
+            "one-click objection links hold identifiers. Generated once into the instance folder "
+            "in development; required (32+ characters) in production, and never changed after.",
+            production_required=True),
+    Setting("AUDIENCE_PATH", _text, None,
+            "Folder for audience upload and removal files. Default: `audiences/` in the instance "
+            "folder."),
+    Setting("META_ACCESS_TOKEN", _optional_text, "",
+            "Token for Meta's custom audience API. Empty (the default): audiences are written "
+            "as files only, never uploaded."),
+    Setting("META_API_URL", _url, "https://graph.facebook.com/v21.0",
+            "Meta's Graph API address for custom audience uploads."),
+    Setting("MAILING_RATE_PER_MINUTE", _int(1, 6000), "60",
+            "Emails about similar projects sent per minute at most."),
     Setting("PHONE_REGION", _region, "BE",
             "Country assumed for phone numbers written without an international prefix."),
     Setting("EMAIL_CHECK_DELIVERABILITY", _bool, "false",
@@ -304,6 +319,8 @@ def finish(values: dict[str, Any]) -> dict[str, Any]:
         values["DATABASE_URL"] = f"sqlite:///{instance / 'leadpages.sqlite3'}"
     if not values.get("UPLOAD_PATH"):
         values["UPLOAD_PATH"] = str(instance / "uploads")
+    if not values.get("AUDIENCE_PATH"):
+        values["AUDIENCE_PATH"] = str(instance / "audiences")
 
     production = values["ENV"] == "production"
     if production:
@@ -313,20 +330,24 @@ def finish(values: dict[str, Any]) -> dict[str, Any]:
                     f"{PREFIX}{setting.name} is required when {PREFIX}ENV=production: "
                     f"set it to {setting.help[0].lower() + setting.help[1:]}"
                 )
-        secret = values.get("SECRET_KEY")
-        if secret and len(secret) < 32:
-            problems.append(
-                f"{PREFIX}SECRET_KEY is too short ({len(secret)} characters): use at least 32, "
-                "for example the output of "
-                'python -c "import secrets; print(secrets.token_hex(32))".'
-            )
+        for name in ("SECRET_KEY", "REGISTER_KEY"):
+            secret = values.get(name)
+            if secret and len(secret) < 32:
+                problems.append(
+                    f"{PREFIX}{name} is too short ({len(secret)} characters): use at least 32, "
+                    "for example the output of "
+                    'python -c "import secrets; print(secrets.token_hex(32))".'
+                )
         if values["DATABASE_URL"].startswith("sqlite") and "DATABASE_URL" not in explicit:
             problems.append(
                 f"{PREFIX}DATABASE_URL is required when {PREFIX}ENV=production: set it to the "
                 "PostgreSQL database, e.g. postgresql+psycopg://leadpages@db.internal/leadpages."
             )
-    elif not values.get("SECRET_KEY"):
-        values["SECRET_KEY"] = _development_secret(instance)
+    else:
+        if not values.get("SECRET_KEY"):
+            values["SECRET_KEY"] = _development_secret(instance, "secret_key")
+        if not values.get("REGISTER_KEY"):
+            values["REGISTER_KEY"] = _development_secret(instance, "register_key")
     if values["WORKER_LEASE_SECONDS"] <= values["WEBHOOK_TIMEOUT_SECONDS"]:
         problems.append(
             f"{PREFIX}WORKER_LEASE_SECONDS ({values['WORKER_LEASE_SECONDS']:g}) must be longer "
@@ -338,9 +359,9 @@ def finish(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _development_secret(instance: Path) -> str:
-    """Generate the development secret key once and keep it in the instance folder."""
-    path = instance / "secret_key"
+def _development_secret(instance: Path, name: str) -> str:
+    """Generate a development key once and keep it in the instance folder under `name`."""
+    path = instance / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:

@@ -2,11 +2,15 @@
 
 from leadpages.accounts.models import ApiKey, PartnerUser
 from leadpages.arrangements.models import Arrangement
+from leadpages.audiences.models import Audience, AudienceExport, AudienceMember
+from leadpages.categories.models import CategoryEvent
 from leadpages.db import Base
 from leadpages.delivery.models import Delivery, DeliveryAttempt
 from leadpages.leads.models import Lead
 from leadpages.mail.models import OutboundEmail
+from leadpages.mailings.models import Mailing, MailingRecipient
 from leadpages.notices.models import PrivacyNotice
+from leadpages.objections.models import Objection
 from leadpages.partners.models import Partner
 from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
 from leadpages.visits.models import VisitTotal
@@ -14,11 +18,18 @@ from leadpages.visits.models import VisitTotal
 __all__ = [
     "ApiKey",
     "Arrangement",
+    "Audience",
+    "AudienceExport",
+    "AudienceMember",
     "Base",
     "Category",
+    "CategoryEvent",
     "Delivery",
     "DeliveryAttempt",
     "Lead",
+    "Mailing",
+    "MailingRecipient",
+    "Objection",
     "OutboundEmail",
     "Partner",
     "PartnerUser",

@@ -82,10 +82,14 @@ def channels_of(partner: Partner) -> list[str]:
             if configured]
 
 
-def enqueue_lead(session: Session, lead: Lead, kind: str = "lead.created") -> list[Delivery]:
-    """Queue `kind` for `lead` on every channel its partner has; flushed, never committed."""
+def enqueue_lead(session: Session, lead: Lead, kind: str = "lead.created",
+                 data: dict[str, Any] | None = None) -> list[Delivery]:
+    """Queue `kind` for `lead` on every channel its partner has; flushed, never committed.
+
+    `data` is the event's data; by default the whole lead (lead_data), as lead.created sends.
+    """
     partner = lead.project.partner
-    payload = event_body(kind, lead_data(lead))
+    payload = event_body(kind, data if data is not None else lead_data(lead))
     rows = [Delivery(kind=kind, lead_id=lead.id, partner_id=partner.id, partner=partner,
                      channel=channel, payload=payload)
             for channel in channels_of(partner)]

@@ -186,7 +186,8 @@ class Worker:
         self.config = dict(app.config)
         self.retry_window = timedelta(hours=self.config["DELIVERY_RETRY_HOURS"])
         self.lease = timedelta(seconds=self.config["WORKER_LEASE_SECONDS"])
-        self.housekept_at = 0.0
+        # The first turn always runs it (the monotonic clock may start near 0 after a boot).
+        self.housekept_at = -HOUSEKEEPING_SECONDS
 
     def stop(self, *_args: Any) -> None:
         """Finish the send in hand, then stop."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from leadpages.arrangements.models import Arrangement
 from leadpages.db import Base, utcnow
 from leadpages.notices.models import PrivacyNotice
-from leadpages.projects.models import Project
+from leadpages.projects.models import Category, Project
 
 LEAD_STATUSES = ("new", "restricted", "erased")
 
@@ -51,6 +51,10 @@ class Lead(Base):
     email_canonical: Mapped[str] = mapped_column(String(254))
     #: E.164, e.g. +32470123456.
     phone: Mapped[str] = mapped_column(String(20))
+    #: Register keys (keyed hashes, leadpages.objections.keys) of the canonical email and phone:
+    #: how the objection register and audiences recognise the person.
+    email_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_key: Mapped[str | None] = mapped_column(String(64), index=True)
     postcode: Mapped[str | None] = mapped_column(String(12))
     country: Mapped[str | None] = mapped_column(String(2))
     budget_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
@@ -88,6 +92,9 @@ class Lead(Base):
     project: Mapped[Project] = relationship()
     notice: Mapped[PrivacyNotice] = relationship()
     arrangement: Mapped[Arrangement | None] = relationship()
+    #: The categories the lead carries now (leadpages.categories decides them).
+    categories: Mapped[list[Category]] = relationship(secondary="lead_categories",
+                                                      viewonly=True, order_by=Category.code)
 
     def __repr__(self) -> str:
         return f"<Lead {self.public_id} project={self.project_id}>"

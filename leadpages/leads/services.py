@@ -13,12 +13,15 @@ from sqlalchemy.orm import Session
 
 from leadpages.arrangements import services as arrangements
 from leadpages.arrangements.models import Arrangement
+from leadpages.categories import services as categories
 from leadpages.db import begin_write, utcnow
 from leadpages.delivery.services import enqueue_lead
 from leadpages.identifiers import canonical_email
 from leadpages.leads import consents
 from leadpages.leads.models import Lead
 from leadpages.notices.services import current_notice
+from leadpages.objections import services as objections
+from leadpages.objections.keys import person_keys
 from leadpages.projects import services as projects
 from leadpages.projects.models import Project
 
@@ -112,21 +115,28 @@ def submit_lead(
     begin_write(session)
     projects.lock_for_intake(session, project)
     terms = terms or capture_terms(session, project, lang, now)
-    email_key = canonical_email(data.email)
-    earlier = find_duplicate(session, project, email_key, data.phone, now)
+    canonical = canonical_email(data.email)
+    basis = current_app.config["AUDIENCE_BASIS"]
+    keys = person_keys(data.email, data.phone)
+    if data.ads_objected and basis == "legitimate-interest":
+        # The form's box is a channel of the register (before the lead exists, so that the
+        # partner is told only about leads it already has).
+        objections.record_objection(session, keys=keys, scope="ads", source="form", now=now)
+    earlier = find_duplicate(session, project, canonical, data.phone, now)
     if earlier is not None:
         merge_submission(earlier, data, now)
         session.flush()
         return Intake(earlier, created=False)
 
-    basis = current_app.config["AUDIENCE_BASIS"]
     values = {f.name: getattr(data, f.name) for f in fields(data)}
     lead = Lead(
         **values,
         project=project,
         project_id=project.id,
         partner_id=project.partner_id,
-        email_canonical=email_key,
+        email_canonical=canonical,
+        email_key=keys.get("email"),
+        phone_key=keys.get("phone"),
         campaign_code=campaign_code,
         language=lang,
         marketing_email_text_version=consents.MARKETING_EMAIL.version,
@@ -141,6 +151,7 @@ def submit_lead(
     )
     session.add(lead)
     session.flush()
+    categories.tag_new_lead(session, lead, now)
     enqueue_lead(session, lead)
     return Intake(lead, created=True)
 

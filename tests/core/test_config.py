@@ -70,24 +70,30 @@ def test_production_requires_secret_database_and_operator(tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as caught:
         load({"LEADPAGES_ENV": "production", "LEADPAGES_INSTANCE_PATH": str(tmp_path)})
     message = str(caught.value)
-    for name in ("SECRET_KEY", "DATABASE_URL", "OPERATOR_NAME", "OPERATOR_PRIVACY_EMAIL"):
+    for name in ("SECRET_KEY", "REGISTER_KEY", "DATABASE_URL", "OPERATOR_NAME",
+                 "OPERATOR_PRIVACY_EMAIL"):
         assert f"LEADPAGES_{name} is required when LEADPAGES_ENV=production" in message
     assert not (tmp_path / "secret_key").exists()
+    assert not (tmp_path / "register_key").exists()
 
 
 def test_production_refuses_a_short_secret(tmp_path: Path) -> None:
     environ = {
         "LEADPAGES_ENV": "production",
         "LEADPAGES_SECRET_KEY": "short",
+        "LEADPAGES_REGISTER_KEY": "also-short",
         "LEADPAGES_DATABASE_URL": "postgresql://db/leadpages",
         "LEADPAGES_OPERATOR_NAME": "Op NV",
         "LEADPAGES_OPERATOR_ENTERPRISE_NUMBER": "BE 0999.999.999",
         "LEADPAGES_OPERATOR_ADDRESS": "Straat 1, Gent",
         "LEADPAGES_OPERATOR_PRIVACY_EMAIL": "privacy@op.example",
     }
-    with pytest.raises(ConfigError, match="too short"):
+    with pytest.raises(ConfigError, match="too short") as caught:
         load(environ)
+    assert "LEADPAGES_SECRET_KEY is too short" in str(caught.value)
+    assert "LEADPAGES_REGISTER_KEY is too short" in str(caught.value)
     environ["LEADPAGES_SECRET_KEY"] = TEST_SECRET
+    environ["LEADPAGES_REGISTER_KEY"] = TEST_SECRET[::-1]
     values = load(environ)
     assert values["DATABASE_URL"] == "postgresql+psycopg://db/leadpages"
 

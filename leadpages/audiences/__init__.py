@@ -1,0 +1,1 @@
+"""Ad audiences: who may be shown ads about similar projects, exported per platform."""

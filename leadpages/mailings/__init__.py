@@ -1,0 +1,1 @@
+"""Emails about similar projects to people who asked for them."""

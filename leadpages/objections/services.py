@@ -1,0 +1,190 @@
+"""The objection register: record, check and withdraw objections (DESIGN.md rule 5).
+
+`objected` (one person) and `lead_objected` (a condition over leads, for queries) are the only
+ways to ask whether the register stops an action. Every retargeting action (categorising, an
+audience export or upload, a mailing and each single email in it) asks at the moment it acts.
+Both fail closed: a person with no usable key counts as an objector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from leadpages.db import begin_write, utcnow
+from leadpages.leads.models import Lead
+from leadpages.objections.keys import person_keys
+from leadpages.objections.models import SCOPES, SOURCES, Objection
+
+#: Which objection scopes stop an action. Categorising is stopped by any objection: it exists
+#: only to build audiences and mailings, and objection to direct marketing is absolute.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "ads": ("ads", "all"),
+    "marketing-email": ("marketing-email", "all"),
+    "categorise": SCOPES,
+}
+
+
+class ObjectionError(ValueError):
+    """An objection that cannot be recorded as given; says what to fix."""
+
+
+def _active(action: str) -> ColumnElement[bool]:
+    return (Objection.withdrawn_at.is_(None)) & Objection.scope.in_(ACTIONS[action])
+
+
+def objected(session: Session, keys: Iterable[str | None], action: str) -> bool:
+    """Whether the person with these register keys objected to `action`; True without keys."""
+    present = [k for k in keys if k]
+    if not present:
+        return True
+    return bool(session.scalar(
+        select(exists().where(Objection.key.in_(present), _active(action)))))
+
+
+def lead_objected(action: str) -> ColumnElement[bool]:
+    """A condition over Lead rows: true when the lead's person objected to `action`.
+
+    For queries that pick many leads at once (exports, mailings, re-tagging). A lead without
+    register keys counts as objected (fail closed).
+    """
+    by_email = exists().where(Objection.key == Lead.email_key, _active(action))
+    by_phone = exists().where(Objection.key == Lead.phone_key, _active(action))
+    return or_(Lead.email_key.is_(None), by_email, by_phone)
+
+
+@dataclass
+class Recorded:
+    """What recording an objection did."""
+
+    keys: dict[str, str]
+    new: list[Objection] = field(default_factory=list)
+    untagged: int = 0
+    removals_queued: int = 0
+    partners_notified: int = 0
+
+
+def record_objection(
+    session: Session,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    keys: dict[str, str] | None = None,
+    scope: str = "all",
+    source: str,
+    partner_id: int | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Recorded:
+    """Put a person in the register and act on it at once, in the caller's transaction.
+
+    Identifiers are given as `email` and/or `phone` (any spelling), or as register `keys`
+    (a one-click link carries only those). The objection holds for every action that starts
+    after this transaction commits; it also takes the categories off the person's leads,
+    marks them for removal from every audience they were exported into, and queues
+    `lead.objected` to each partner that received one of their leads. Idempotent: objecting
+    twice adds nothing. Flushes; the caller commits.
+    """
+    if scope not in SCOPES:
+        raise ObjectionError(f"scope must be one of {', '.join(SCOPES)}")
+    if source not in SOURCES:
+        raise ObjectionError(f"source must be one of {', '.join(SOURCES)}")
+    if note is not None and len(note) > 200:
+        raise ObjectionError("the note is longer than 200 characters")
+    found = dict(keys or {})
+    found.update(person_keys(email, phone))
+    if phone and "phone" not in found:
+        raise ObjectionError("the phone number is not a valid number")
+    if not found:
+        raise ObjectionError("give an email address or a phone number")
+    now = now or utcnow()
+    begin_write(session)
+    result = Recorded(keys=found)
+    for kind, key in found.items():
+        covered = session.scalar(select(exists().where(
+            Objection.key == key, Objection.withdrawn_at.is_(None),
+            Objection.scope.in_((scope, "all")))))
+        if not covered:
+            objection = Objection(kind=kind, key=key, scope=scope, source=source,
+                                  partner_id=partner_id, note=note, received_at=now)
+            session.add(objection)
+            result.new.append(objection)
+    session.flush()
+    _act_on(session, result, scope, now)
+    return result
+
+
+def _act_on(session: Session, result: Recorded, scope: str, now: datetime) -> None:
+    from leadpages.audiences.models import AudienceMember
+    from leadpages.categories import services as categories
+    from leadpages.delivery.models import Delivery
+    from leadpages.delivery.services import enqueue_lead
+
+    keys = list(result.keys.values())
+    result.untagged = categories.untag_person(session, keys, now)
+    if scope in ACTIONS["ads"]:
+        queued = session.execute(
+            update(AudienceMember)
+            .where(or_(AudienceMember.email_key.in_(keys), AudienceMember.phone_key.in_(keys)),
+                   AudienceMember.removal_due_at.is_(None))
+            .values(removal_due_at=now))
+        result.removals_queued = int(getattr(queued, "rowcount", 0) or 0)
+    told = exists().where(Delivery.lead_id == Lead.id, Delivery.kind == "lead.objected")
+    leads = session.scalars(select(Lead).where(
+        or_(Lead.email_key.in_(keys), Lead.phone_key.in_(keys)), Lead.status == "new", ~told))
+    for lead in leads:
+        data = {"schema_version": 1, "id": lead.public_id,
+                "project": {"slug": lead.project.slug}, "scope": scope,
+                "objected_at": now.isoformat()}
+        if enqueue_lead(session, lead, "lead.objected", data):
+            result.partners_notified += 1
+
+
+def withdraw(session: Session, keys: dict[str, str], now: datetime | None = None) -> int:
+    """End the person's objections (after they confirmed by the emailed link); how many.
+
+    The rows stay, with the time of withdrawal, as the proof of what held when. The person's
+    leads are tagged again where their own choices allow it.
+    """
+    from leadpages.categories import services as categories
+
+    now = now or utcnow()
+    begin_write(session)
+    values = [k for k in keys.values() if k]
+    ended = session.execute(
+        update(Objection).where(Objection.key.in_(values), Objection.withdrawn_at.is_(None))
+        .values(withdrawn_at=now))
+    count = int(getattr(ended, "rowcount", 0) or 0)
+    if count:
+        categories.retag_person(session, values, now)
+    return count
+
+
+def lookup(session: Session, *, email: str | None = None, phone: str | None = None
+           ) -> list[Objection]:
+    """The register's rows for these identifiers (any spelling), newest first."""
+    keys = list(person_keys(email, phone).values())
+    if not keys:
+        return []
+    return list(session.scalars(select(Objection).where(Objection.key.in_(keys))
+                                .order_by(Objection.received_at.desc(), Objection.id.desc())))
+
+
+def fill_lead_keys(session: Session, batch: int = 1000) -> int:
+    """Compute the register keys of leads stored without them (before the register existed)."""
+    from leadpages.objections.keys import email_key, phone_key
+
+    done = 0
+    while True:
+        rows = session.execute(select(Lead.id, Lead.email, Lead.phone)
+                               .where(Lead.email_key.is_(None)).limit(batch)).all()
+        if not rows:
+            return done
+        for lead_id, email, phone in rows:
+            session.execute(update(Lead).where(Lead.id == lead_id).values(
+                email_key=email_key(email), phone_key=phone_key(phone)))
+        done += len(rows)
