@@ -117,10 +117,11 @@ def register_web(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per surface."""
     from leadpages.api.views import bp as api
+    from leadpages.objections.views import bp as objections
     from leadpages.portal.views import bp as portal
     from leadpages.public.views import bp as public
 
-    for blueprint in (public, portal, api):
+    for blueprint in (public, objections, portal, api):
         app.register_blueprint(blueprint)
 
 
@@ -129,9 +130,14 @@ def register_commands(app: Flask) -> None:
     from leadpages.accounts.cli import create_user_command
     from leadpages.api.cli import api_key_group
     from leadpages.arrangements.cli import arrangement_group
+    from leadpages.audiences.cli import audience_group
+    from leadpages.categories.cli import category_group
     from leadpages.cli import db_group, demo_command, serve_command, settings_command
     from leadpages.delivery.cli import delivery_group, worker_command
+    from leadpages.mailings.cli import mailing_group
+    from leadpages.objections.cli import objection_group
 
     for command in (db_group, demo_command, serve_command, settings_command, arrangement_group,
-                    create_user_command, api_key_group, worker_command, delivery_group):
+                    create_user_command, api_key_group, worker_command, delivery_group,
+                    category_group, objection_group, audience_group, mailing_group):
         app.cli.add_command(command)
