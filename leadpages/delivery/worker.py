@@ -85,9 +85,9 @@ def _after_failure(attempts: int, permanent: bool, retry_after: float | None,
 
 
 def claim(session: Session, name: str, now: datetime, lease: timedelta,
-          limit: int = BATCH) -> list[int]:
-    """Take up to `limit` due deliveries for `name`; returns their ids. Commits."""
-    rows = _take_due(session, Delivery, now, lease, limit)
+          limit: int = BATCH, model: Any = Delivery) -> list[int]:
+    """Take up to `limit` due rows of `model` (an outbox table) for `name`; their ids. Commits."""
+    rows = _take_due(session, model, now, lease, limit)
     for row in rows:
         row.claimed_by = name
     ids = [row.id for row in rows]
@@ -95,8 +95,8 @@ def claim(session: Session, name: str, now: datetime, lease: timedelta,
     return ids
 
 
-def renew(session: Session, delivery_id: int, name: str, now: datetime,
-          lease: timedelta) -> bool:
+def renew(session: Session, row_id: int, name: str, now: datetime,
+          lease: timedelta, model: Any = Delivery) -> bool:
     """Confirm and extend `name`'s claim right before sending; False if it was lost. Commits.
 
     A batch is claimed at once but sent one by one; a row whose claim ran out meanwhile may have
@@ -104,9 +104,9 @@ def renew(session: Session, delivery_id: int, name: str, now: datetime,
     """
     begin_write(session)
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.claimed_by == name,
-               Delivery.status == "pending", Delivery.lease_until >= now)
+        update(model)
+        .where(model.id == row_id, model.claimed_by == name,
+               model.status == "pending", model.lease_until >= now)
         .values(lease_until=now + lease)
     )
     session.commit()
@@ -279,11 +279,17 @@ class Worker:
                utcnow())
 
     def _send_emails(self, session: Session) -> int:
-        emails = _take_due(session, OutboundEmail, utcnow(), self.lease, BATCH)
-        session.commit()
-        for email in emails:
+        ids = claim(session, self.name, utcnow(), self.lease, BATCH, OutboundEmail)
+        for email_id in ids:
             if self.stopping.is_set():
                 break
+            # As for deliveries: a claim that ran out may be another worker's now; leave it.
+            if not renew(session, email_id, self.name, utcnow(), self.lease, OutboundEmail):
+                continue
+            email = session.get(OutboundEmail, email_id)
+            if email is None:
+                continue
+            session.commit()
             error: MailError | None = None
             try:
                 send(build_message(sender=self.config["MAIL_FROM"], to=[email.to],
@@ -301,6 +307,7 @@ class Worker:
             email = fresh
             email.attempts += 1
             email.lease_until = None
+            email.claimed_by = None
             if error is None:
                 email.status, email.sent_at = "sent", utcnow()
             else:
@@ -313,7 +320,7 @@ class Worker:
                 else:
                     email.next_attempt_at = retry_at
             session.commit()
-        return len(emails)
+        return len(ids)
 
     def _listener(self) -> Any:
         url = self.config["DATABASE_URL"]

@@ -170,8 +170,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_leads_phone_key'), ['phone_key'], unique=False)
 
 
+    # Platform emails get the same confirmed claim as deliveries, so a lease that runs out
+    # mid-send cannot make a second worker send the same email.
+    with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_by', sa.String(length=80), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
+        batch_op.drop_column('claimed_by')
+
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_leads_phone_key'))
         batch_op.drop_index(batch_op.f('ix_leads_email_key'))

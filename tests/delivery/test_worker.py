@@ -282,6 +282,44 @@ def test_platform_emails_go_through_the_outbox(app: Any, smtp: Any) -> None:
         assert db.session.scalars(select(OutboundEmail)).one().status == "sent"
 
 
+def test_a_platform_email_whose_claim_was_taken_over_is_not_sent_twice(app: Any,
+                                                                        smtp: Any) -> None:
+    from leadpages.delivery.worker import claim, renew
+    from leadpages.mail.models import OutboundEmail
+    from leadpages.mail.services import queue_email
+
+    with app.app_context():
+        queue_email(db.session, to="user@partner.example", subject="Reset", text="Link")
+        db.session.commit()
+        # A slow worker claimed it and its lease ran out; another worker holds it now.
+        [email_id] = claim(db.session, "slow", utcnow(), timedelta(seconds=60),
+                           model=OutboundEmail)
+        email = db.session.get(OutboundEmail, email_id)
+        assert email is not None
+        assert email.claimed_by == "slow"
+        email.claimed_by, email.lease_until = "other", utcnow() + timedelta(seconds=60)
+        db.session.commit()
+        # Right before its send, the slow worker finds the claim is no longer its own.
+        assert not renew(db.session, email_id, "slow", utcnow(), timedelta(seconds=60),
+                         model=OutboundEmail)
+        assert renew(db.session, email_id, "other", utcnow(), timedelta(seconds=60),
+                     model=OutboundEmail)
+    work(app)  # the lease is not due: this worker leaves it alone
+    assert smtp.messages == []
+    with app.app_context():
+        email = db.session.get(OutboundEmail, email_id)
+        assert email is not None
+        assert (email.status, email.claimed_by) == ("pending", "other")
+        email.lease_until = utcnow() - timedelta(seconds=1)  # the other worker died
+        db.session.commit()
+    work(app)
+    assert len(smtp.messages) == 1
+    with app.app_context():
+        email = db.session.get(OutboundEmail, email_id)
+        assert email is not None
+        assert (email.status, email.claimed_by) == ("sent", None)
+
+
 def test_backoff_grows_with_jitter() -> None:
     assert backoff(1, rng=lambda: 0.0) == 2.5
     assert backoff(1, rng=lambda: 1.0) == 5.0
