@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
+from leadpages.objections.keys import register_key
 from leadpages.partners.models import Partner
 from leadpages.projects.models import Project, ProjectPhoto
 
@@ -118,12 +119,20 @@ def test_migrations_apply_to_a_database_that_holds_leads(tmp_path: Path) -> None
             " attempts, next_attempt_at, created_at) VALUES (1, 'msg_1', 'lead.created', 1, 1, "
             "'email', 'pending', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
     engine.dispose()
+    env["LEADPAGES_REGISTER_KEY"] = "k" * 40
     upgrade = leadpages("db", "upgrade", env=env)
     assert upgrade.returncode == 0, upgrade.stderr
+    assert "Register keys computed for 1 earlier leads." in upgrade.stdout
     engine = create_engine(f"sqlite:///{tmp_path / 'instance' / 'leadpages.sqlite3'}")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM deliveries").scalar() == 1
+        keys = connection.exec_driver_sql("SELECT email_key, phone_key FROM leads").one()
     engine.dispose()
+    # The lead stored before the register existed is known to it under its keys.
+    assert keys == (register_key("email", "a@b.example", b"k" * 40),
+                    register_key("phone", "+32470123456", b"k" * 40))
+    again = leadpages("db", "upgrade", env=env)
+    assert "Register keys computed" not in again.stdout
 
 
 def test_serve_runs_site_and_worker_and_ctrl_c_stops_both(tmp_path: Path) -> None:
