@@ -10,8 +10,9 @@ from leadpages.api.params import DEFAULT_LIMIT, MAX_LIMIT
 from leadpages.delivery.models import DELIVERY_STATUSES
 
 DESCRIPTION = f"""\
-Pull your leads and watch their delivery. Authenticate every call with an API key from the
-partner portal or your account manager: `Authorization: Bearer <key>`.
+Pull your leads, watch their delivery, and pass on objections people send you. Authenticate
+every call with an API key from the partner portal or your account manager:
+`Authorization: Bearer <key>`.
 
 Lists are newest first and paged with an opaque cursor: pass `next_cursor` as `cursor` until it
 is null. Every error has the same shape (`Error`). Each key may make {DEFAULT_RATE} unless agreed
@@ -47,10 +48,12 @@ def _responses(success: str, body: dict[str, Any], description: str,
 
 ERROR_STATUS = {
     "BadRequest": "400",
+    "InvalidBody": "400",
     "Unauthorized": "401",
     "NotFound": "404",
     "Conflict": "409",
     "PayloadTooLarge": "413",
+    "Unprocessable": "422",
     "TooManyRequests": "429",
 }
 
@@ -142,6 +145,22 @@ def document(server_url: str) -> dict[str, Any]:
                                         "Accepted: the delivery, now pending.",
                                         "NotFound", "Conflict", "PayloadTooLarge"),
             }},
+            "/objections": {"post": {
+                "operationId": "recordObjection",
+                "summary": "Pass on a person's objection to direct marketing",
+                "description": "For a person who told you they object (by phone, letter, "
+                               "email...). No proof of identity is needed: an objection only "
+                               "reduces processing. It holds for every action from now on: the "
+                               "person is left out of audiences and emails about similar "
+                               "projects, removed from audiences already uploaded, and every "
+                               "partner that received one of their leads gets `lead.objected`. "
+                               "Idempotent; the answer never says whether the person was known.",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": _ref("schemas", "ObjectionRequest")}}},
+                "responses": _responses("201", _ref("schemas", "ObjectionRecorded"),
+                                        "Recorded.", "InvalidBody", "PayloadTooLarge",
+                                        "Unprocessable"),
+            }},
             "/openapi.json": {"get": {
                 "operationId": "getOpenApi",
                 "summary": "This document",
@@ -165,12 +184,15 @@ def document(server_url: str) -> dict[str, Any]:
                     "schema": _ref("schemas", "WebhookEvent")}}},
                 "responses": {"2XX": {"description": "Received; no retry."}},
             }}
-            for kind in ("lead.created", "ping")
+            for kind in ("lead.created", "lead.objected", "ping")
         },
         "components": {
             "schemas": {
                 "WebhookEvent": schemas.WEBHOOK_EVENT,
                 "Ping": schemas.PING,
+                "LeadObjected": schemas.LEAD_OBJECTED,
+                "ObjectionRequest": schemas.OBJECTION_REQUEST,
+                "ObjectionRecorded": schemas.OBJECTION_RECORDED,
                 "Lead": schemas.LEAD,
                 "Delivery": schemas.DELIVERY,
                 "LeadList": schemas.list_envelope("Lead"),
@@ -181,6 +203,10 @@ def document(server_url: str) -> dict[str, Any]:
             "responses": {
                 "BadRequest": _error("A query parameter is not valid; `details` names each one "
                                      "with what is wrong (code `invalid_parameters`)."),
+                "InvalidBody": _error("The body is not a JSON object sent as application/json "
+                                      "(code `invalid_json`)."),
+                "Unprocessable": _error("Some fields are not valid; `details` names each one "
+                                        "with what is wrong (code `invalid_fields`)."),
                 "Unauthorized": _error("No valid API key (code `unauthorized`).",
                                        WWW_AUTHENTICATE),
                 "NotFound": _error("No such object among yours (code `not_found`)."),

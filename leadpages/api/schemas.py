@@ -6,12 +6,18 @@ shares; the Lead schema below describes it key for key, and the tests hold real 
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from leadpages.api.errors import ApiError
 from leadpages.delivery.models import CHANNELS, DELIVERY_STATUSES, EVENT_TYPES, Delivery
 from leadpages.delivery.services import PAYLOAD_VERSION
 from leadpages.i18n import LANGUAGES
+from leadpages.identifiers import is_plain_text
+from leadpages.objections.models import SCOPES
+from leadpages.objections.services import identifier_problems
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -97,13 +103,29 @@ LEAD = _object({
 
 PING = _object({"partner": STRING, "message": STRING}, "The data of a `ping` test message.")
 
+SCOPE = {"type": "string", "enum": list(SCOPES),
+         "description": "What the person objects to: `all` direct marketing, only `ads` about "
+                        "similar projects, or only `marketing-email` about similar projects."}
+
+LEAD_OBJECTED = _object({
+    "schema_version": {"type": "integer", "const": PAYLOAD_VERSION,
+                       "description": "Version of this representation; changes are announced."},
+    "id": LEAD_ID,
+    "project": _object({"slug": STRING}),
+    "scope": SCOPE,
+    "objected_at": {**TIMESTAMP, "description": "When the objection was recorded (UTC)."},
+}, "The data of `lead.objected`: the person of this lead (one you received) objected to direct "
+   "marketing. Stop it for them within the scope, as the arrangement says; you may still "
+   "answer their request.")
+
 WEBHOOK_EVENT = _object({
     "type": {"type": "string", "enum": list(EVENT_TYPES)},
     "timestamp": {**TIMESTAMP, "description": "When the event was queued (UTC)."},
     "data": {"oneOf": [{"$ref": "#/components/schemas/Lead"},
+                       {"$ref": "#/components/schemas/LeadObjected"},
                        {"$ref": "#/components/schemas/Ping"}]},
-}, "The JSON body of every webhook (Standard Webhooks): `type`, `timestamp`, `data`. Lead "
-   "events carry the lead in `data`; `ping` carries a Ping.")
+}, "The JSON body of every webhook (Standard Webhooks): `type`, `timestamp`, `data`. "
+   "`lead.created` carries the lead in `data`; `lead.objected` a LeadObjected; `ping` a Ping.")
 
 DELIVERY = _object({
     "id": {"type": "integer", "minimum": 1},
@@ -147,3 +169,100 @@ def list_envelope(item: str) -> dict[str, Any]:
                                   "description": "Pass as `cursor` for the next page; null "
                                                  "when this is the last."}),
     }, f"A page of {item} objects, newest first.")
+
+
+# The objection a partner passes on: POST /objections.
+
+NOTE_LIMIT = 200
+OBJECTION_FIELDS = ("email", "phone", "scope", "note")
+
+OBJECTION_REQUEST = {
+    "type": "object",
+    "properties": {
+        "email": {"type": ["string", "null"], "format": "email", "maxLength": 254,
+                  "description": "The person's email address, in any spelling."},
+        "phone": {"type": ["string", "null"], "maxLength": 32,
+                  "description": "The person's phone number; E.164 (+32470123456) or national "
+                                 "(read in the installation's country)."},
+        "scope": {**SCOPE, "default": "all"},
+        "note": {"type": ["string", "null"], "maxLength": NOTE_LIMIT,
+                 "description": "Your reference, e.g. 'call of 2026-11-20'; never the person's "
+                                "identifiers."},
+    },
+    "additionalProperties": False,
+    "anyOf": [{"required": ["email"]}, {"required": ["phone"]}],
+    "description": "A person's objection, received by you. Give the email address, the phone "
+                   "number or both.",
+}
+
+OBJECTION_RECORDED = _object({
+    "recorded": {"type": "boolean", "const": True},
+    "scope": SCOPE,
+    "identifiers": {"type": "array", "items": {"type": "string", "enum": ["email", "phone"]},
+                    "minItems": 1, "uniqueItems": True,
+                    "description": "Which identifiers were recorded (never their values)."},
+}, "The objection is in the register and holds for every action from now on. The same answer "
+   "whether or not the person was known or had objected before.")
+
+
+@dataclass(frozen=True)
+class ObjectionInput:
+    """A validated POST /objections body."""
+
+    email: str | None
+    phone: str | None
+    scope: str
+    note: str | None
+
+    @property
+    def identifiers(self) -> list[str]:
+        return [name for name in ("email", "phone") if getattr(self, name)]
+
+
+def _invalid_body(message: str) -> ApiError:
+    return ApiError(400, "invalid_json", message)
+
+
+def parse_objection(raw: bytes, mimetype: str) -> ObjectionInput:
+    """The body of POST /objections, checked: 400 if it is no JSON object, 422 naming each bad
+    field (all at once) otherwise."""
+    if mimetype != "application/json":
+        raise _invalid_body("Send a JSON object with 'Content-Type: application/json'.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise _invalid_body("The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise _invalid_body("The body must be a JSON object, such as "
+                            '{"email": "name@example.com", "scope": "all"}.')
+    problems: dict[str, str] = {}
+    values: dict[str, str | None] = {}
+    for name, value in body.items():
+        if name not in OBJECTION_FIELDS:
+            problems[name] = ("is not a field of this request; it takes "
+                              + ", ".join(OBJECTION_FIELDS))
+        elif value is None:
+            values[name] = None
+        elif not isinstance(value, str):
+            problems[name] = "must be a string (or null)"
+        elif not value.strip():
+            problems[name] = "must not be empty; leave the field out or send null"
+        elif not is_plain_text(value):
+            problems[name] = "must not hold control or invisible characters"
+        else:
+            values[name] = value.strip()
+    scope = values.get("scope") or "all"
+    if "scope" not in problems and scope not in SCOPES:
+        problems["scope"] = f"must be one of {', '.join(SCOPES)}"
+    note = values.get("note")
+    if note is not None and len(note) > NOTE_LIMIT:
+        problems["note"] = f"must be at most {NOTE_LIMIT} characters"
+    email, phone = values.get("email"), values.get("phone")
+    # A bad identifier is reported as it is, not also as missing.
+    if email or phone or not {"email", "phone"} & problems.keys():
+        for name, problem in identifier_problems(email, phone).items():
+            problems.setdefault(name, problem)
+    if problems:
+        raise ApiError(422, "invalid_fields", "Some fields are not valid; see details.",
+                       details=problems)
+    return ObjectionInput(email=email, phone=phone, scope=scope, note=note)

@@ -20,13 +20,14 @@ from leadpages.api import errors, openapi
 from leadpages.api.auth import rate_limit, rate_limit_key, require_key
 from leadpages.api.errors import ApiError
 from leadpages.api.params import MAX_ID, after, page, parse_list_params
-from leadpages.api.schemas import delivery_data
+from leadpages.api.schemas import delivery_data, parse_objection
 from leadpages.db import begin_write
 from leadpages.delivery import services as delivery
 from leadpages.delivery.models import Delivery
 from leadpages.extensions import csrf, db, limiter
 from leadpages.leads import services as leads
 from leadpages.leads.models import Lead
+from leadpages.objections import services as objections
 from leadpages.projects.models import Project
 
 PREFIX = "/api/v1"
@@ -47,7 +48,7 @@ def _authenticate() -> None:
     if request.endpoint not in PUBLIC:
         require_key()
     limit = request.max_content_length
-    # No endpoint reads a body yet; an oversized one is refused before anything else happens.
+    # An oversized body is refused before anything else happens.
     if limit is not None and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()
 
@@ -159,6 +160,26 @@ def replay_delivery(delivery_id: int) -> Response:
     body = delivery_data(row, _lead_ids(key.partner_id, [row]).get(row.lead_id or 0))
     db.session.commit()
     return _json(body, 202)
+
+
+@bp.post("/objections")
+def record_objection() -> Response:
+    """A person told the partner they object to direct marketing: put them in the register.
+
+    The answer is the same whether or not the person is known, had leads or had objected
+    already, and it never repeats the identifiers: the caller learns nothing about the person.
+    """
+    key = require_key()
+    objection = parse_objection(request.get_data(cache=False), request.mimetype)
+    # The key was found in a read; end it, so that the write below starts its own transaction.
+    db.session.commit()
+    # parse_objection checked what record_objection would refuse, with the same rules.
+    objections.record_objection(
+        db.session, email=objection.email, phone=objection.phone, scope=objection.scope,
+        source="partner", partner_id=key.partner_id, note=objection.note)
+    db.session.commit()
+    return _json({"recorded": True, "scope": objection.scope,
+                  "identifiers": objection.identifiers}, 201)
 
 
 @bp.get("/openapi.json", endpoint="openapi")

@@ -7,10 +7,12 @@ it and the person is not in the objection register); every change is written to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Select, delete, insert, or_, select
+from sqlalchemy import Select, Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from leadpages.categories.models import CategoryEvent, lead_categories
@@ -57,13 +59,30 @@ def _categorisable_leads(lead_ids: Sequence[int] | None = None, project_id: int 
 
 def tag_new_lead(session: Session, lead: Lead, now: datetime | None = None) -> list[Category]:
     """Give a just captured lead its project's categories, when it may carry them."""
-    if not may_categorise(lead) or objections.objected(
-            session, [lead.email_key, lead.phone_key], "categorise"):
-        return []
     categories = list(lead.project.categories)
-    _tag(session, [(lead.id, c.id) for c in categories], "capture", now or utcnow())
+    if not tag_captured(session, lead, [c.id for c in categories], now):
+        return []
     session.expire(lead, ["categories"])
     return categories
+
+
+def tag_captured(session: Session, lead: Lead, category_ids: Sequence[int],
+                 now: datetime | None = None, *, objected: bool | None = None) -> bool:
+    """tag_new_lead's rule, given the ids of the project's categories; whether it tagged.
+
+    For intake, which reads the ids with the project in its write transaction, and may read the
+    register's answer there too (`objected`, from objections.objected_condition for "categorise"
+    and the lead's keys); otherwise it is asked here.
+    """
+    if not may_categorise(lead):
+        return False
+    if objected is None:
+        objected = objections.objected(session, [lead.email_key, lead.phone_key], "categorise")
+    if objected:
+        return False
+    _tag(session, [(lead.id, category_id) for category_id in category_ids], "capture",
+         now or utcnow())
+    return True
 
 
 def set_project_categories(session: Session, project: Project, codes: Iterable[str],
@@ -89,18 +108,17 @@ def set_project_categories(session: Session, project: Project, codes: Iterable[s
     project.categories = [known[code] for code in wanted]
     session.flush()
     now = now or utcnow()
-    if removed:
-        tagged = session.execute(
-            select(lead_categories.c.lead_id, lead_categories.c.category_id)
-            .join(Lead, Lead.id == lead_categories.c.lead_id)
-            .where(Lead.project_id == project.id,
-                   lead_categories.c.category_id.in_([c.id for c in removed]))).all()
-        _untag(session, [(int(a), int(b)) for a, b in tagged], "project-changed", now)
-    if added:
-        lead_ids = [int(i) for i in session.scalars(
-            _categorisable_leads(project_id=project.id))]
-        _tag(session, [(lead_id, c.id) for lead_id in lead_ids for c in added],
-             "project-changed", now)
+    # The leads' actual tags decide, not only the project's old list: a project whose list was
+    # changed some other way (its leads not re-tagged) is brought in line, never tagged twice.
+    have = {(int(a), int(b)) for a, b in session.execute(
+        select(lead_categories.c.lead_id, lead_categories.c.category_id)
+        .join(Lead, Lead.id == lead_categories.c.lead_id)
+        .where(Lead.project_id == project.id))}
+    keep = {c.id for c in known.values()}
+    _untag(session, sorted(pair for pair in have if pair[1] not in keep), "project-changed", now)
+    lead_ids = [int(i) for i in session.scalars(_categorisable_leads(project_id=project.id))]
+    _tag(session, [(lead_id, known[code].id) for lead_id in lead_ids for code in wanted
+                   if (lead_id, known[code].id) not in have], "project-changed", now)
     return [c.code for c in added], [c.code for c in removed]
 
 
@@ -134,7 +152,7 @@ def retag_person(session: Session, keys: Iterable[str], now: datetime | None = N
         .join(project_categories, project_categories.c.project_id == Lead.project_id)
         .where(Lead.id.in_(allowed))).all()
     have = set(session.execute(select(lead_categories.c.lead_id, lead_categories.c.category_id)
-                               .where(lead_categories.c.lead_id.in_(allowed))).tuples())
+                               .where(lead_categories.c.lead_id.in_(allowed))))
     pairs = [(int(a), int(b)) for a, b in rows if (a, b) not in have]
     _tag(session, pairs, "withdrawal", now or utcnow())
     return len(pairs)
@@ -145,14 +163,119 @@ def history(session: Session, lead: Lead) -> list[tuple[CategoryEvent, str]]:
     return [(event, code) for event, code in session.execute(
         select(CategoryEvent, Category.code)
         .join(Category, Category.id == CategoryEvent.category_id)
-        .where(CategoryEvent.lead_id == lead.id).order_by(CategoryEvent.id)).tuples()]
+        .where(CategoryEvent.lead_id == lead.id).order_by(CategoryEvent.id))]
+
+
+# --- The closed list, kept by staff --------------------------------------------------------------
+
+#: A category code: lower-case letters, digits and hyphens, starting with a letter or digit.
+CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+#: Words that make an export name suggest something about the people rather than the property
+#: (income, age, family, health, beliefs, origin, sexuality): ad platforms forbid targeting by
+#: these, and DESIGN.md section 7 says an export name never suggests them. Whole words, in
+#: English, Dutch and French; a word that starts with one of STEMS counts too.
+SENSITIVE_WORDS = frozenset((
+    "rich", "richest", "poor", "age", "aged", "senior", "seniors", "elderly", "young", "youth",
+    "retiree", "retirees", "race", "gay", "lesbian", "lgbt", "lgbtq", "queer", "family",
+    "families", "kids", "children", "child", "single", "singles", "married", "widow", "widows",
+    "health", "medical", "sick", "faith", "belief", "beliefs", "politics", "political", "expat",
+    "expats", "foreigner", "foreigners", "migrant", "migrants", "men", "women", "male",
+    "female",
+    # Dutch
+    "rijk", "rijke", "rijken", "armen", "bejaard", "bejaarden", "gezin", "gezinnen", "kinderen",
+    "ouderen", "jongeren",
+    # French
+    "riche", "riches", "aisé", "aisés", "aisée", "aisées", "pauvre", "pauvres", "famille",
+    "familles", "enfants", "âgé", "âgés", "jeunes", "retraité", "retraités",
+))
+STEMS = ("wealth", "income", "affluen", "millionai", "salar", "retire", "pension", "religi",
+         "ethnic", "disab", "pregnan", "divorc", "immigra", "christian", "muslim", "islam",
+         "jewish", "catholi", "sexual", "inkomen", "welgesteld", "vermogen", "revenu", "fortun",
+         "handicap", "nationalit")
+
+
+def sensitive_words(name: str) -> list[str]:
+    """The words of `name` that suggest a personal trait of the audience (empty: neutral)."""
+    words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", name.lower())
+    return [w for w in words if w in SENSITIVE_WORDS or any(w.startswith(s) for s in STEMS)]
+
+
+def check_export_name(name: str) -> str:
+    """The export name, trimmed, or CategoryError: empty, too long, or not neutral."""
+    name = " ".join(name.split())
+    if not name:
+        raise CategoryError("the export name is empty")
+    if len(name) > 80:
+        raise CategoryError(f"the export name is longer than 80 characters ({len(name)})")
+    if found := sensitive_words(name):
+        raise CategoryError(
+            f"the export name {name!r} suggests something about people ({', '.join(found)}), "
+            "not about the property; ad platforms forbid targeting by income, age, family, "
+            "health, beliefs or origin: name the kind of property instead")
+    return name
+
+
+def _check_description(description: str) -> str:
+    description = " ".join(description.split())
+    if not description:
+        raise CategoryError("the description is empty")
+    if len(description) > 300:
+        raise CategoryError(f"the description is longer than 300 characters "
+                            f"({len(description)})")
+    return description
+
+
+def add_category(session: Session, code: str, export_name: str, description: str) -> Category:
+    """Add a category to the closed list; CategoryError (nothing written) says what to fix."""
+    if not CODE.fullmatch(code):
+        raise CategoryError(f"the code {code!r} must be 1 to 40 lower-case letters, digits or "
+                            "hyphens, starting with a letter or digit")
+    export_name = check_export_name(export_name)
+    description = _check_description(description)
+    begin_write(session)
+    if session.scalar(select(Category.id).where(Category.code == code)) is not None:
+        raise CategoryError(f"the category {code} exists already; change it with `edit`")
+    category = Category(code=code, export_name=export_name, description=description)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def edit_category(session: Session, code: str, *, export_name: str | None = None,
+                  description: str | None = None) -> Category:
+    """Change a category's export name and/or description (its code never changes)."""
+    if export_name is None and description is None:
+        raise CategoryError("give a new export name, a new description, or both")
+    checked_name = check_export_name(export_name) if export_name is not None else None
+    checked_description = _check_description(description) if description is not None else None
+    begin_write(session)
+    category = session.scalar(select(Category).where(Category.code == code))
+    if category is None:
+        raise CategoryError(f"there is no category {code!r}")
+    if checked_name is not None:
+        category.export_name = checked_name
+    if checked_description is not None:
+        category.description = checked_description
+    session.flush()
+    return category
+
+
+def overview(session: Session) -> list[tuple[Category, int, int]]:
+    """Every category with how many projects have it and how many leads carry it now."""
+    projects = (select(func.count()).select_from(project_categories)
+                .where(project_categories.c.category_id == Category.id).scalar_subquery())
+    leads = (select(func.count()).select_from(lead_categories)
+             .where(lead_categories.c.category_id == Category.id).scalar_subquery())
+    return [(c, int(p), int(n)) for c, p, n in session.execute(
+        select(Category, projects, leads).order_by(Category.code))]
 
 
 def _tag(session: Session, pairs: list[tuple[int, int]], reason: str, now: datetime) -> None:
     if not pairs:
         return
-    session.execute(insert(lead_categories),
-                    [{"lead_id": lead, "category_id": category} for lead, category in pairs])
+    session.connection().execute(
+        insert(lead_categories),
+        [{"lead_id": lead, "category_id": category} for lead, category in pairs])
     _record(session, pairs, "tagged", reason, now)
 
 
@@ -167,6 +290,7 @@ def _untag(session: Session, pairs: list[tuple[int, int]], reason: str, now: dat
 
 def _record(session: Session, pairs: list[tuple[int, int]], action: str, reason: str,
             now: datetime) -> None:
-    session.execute(insert(CategoryEvent), [
+    # Core on the session's connection: plain inserts (no ORM bulk path), as many per lead.
+    session.connection().execute(insert(cast(Table, CategoryEvent.__table__)), [
         {"lead_id": lead, "category_id": category, "action": action, "reason": reason, "at": now}
         for lead, category in pairs])

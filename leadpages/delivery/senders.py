@@ -133,19 +133,31 @@ def _excerpt(response: requests.Response) -> str:
     return raw.decode("utf-8", "replace")[:500]
 
 
+#: Events whose email has templates of its own (emails/<name>.txt and .html); the others carry
+#: the whole lead (emails/lead.*).
+EMAIL_TEMPLATES = {"lead.objected": "lead_objected"}
+
+
 def lead_email(delivery: Delivery, partner: Partner, config: dict[str, Any]) -> Any:
-    """The email carrying a lead event to the partner: every field, Reply-To the person."""
+    """The email carrying a lead event to the partner: every field, Reply-To the person.
+
+    A `lead.objected` email names the lead and project only (the partner has the rest) and
+    says what the arrangement asks of the partner now.
+    """
     event = json.loads(delivery.payload)
     data = event["data"]
+    template = EMAIL_TEMPLATES.get(event["type"], "lead")
     with force_locale("en"):
         context = {"event": event, "data": data, "partner": partner}
-        text = render_template("emails/lead.txt", **context)
-        html = render_template("emails/lead.html", **context)
+        text = render_template(f"emails/{template}.txt", **context)
+        html = render_template(f"emails/{template}.html", **context)
     contact = data.get("contact") or {}
+    short_id = str(data.get("id", ""))[:8]
     subject = {
         "lead.created": f"New request for {data.get('project', {}).get('title', '')}: "
                         f"{contact.get('first_name', '')} {contact.get('last_name', '')} "
-                        f"[{str(data.get('id', ''))[:8]}]",
+                        f"[{short_id}]",
+        "lead.objected": f"Objection: stop direct marketing to the person of lead [{short_id}]",
     }.get(event["type"], f"Leadpages: {event['type']}")
     return build_message(
         sender=config["MAIL_FROM"], to=list(partner.email_recipients), subject=subject.strip(),

@@ -6,6 +6,7 @@ import smtplib
 import ssl
 import uuid
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,10 @@ def build_message(*, sender: str, to: list[str], subject: str, text: str,
     `message_id` (a stable id) makes every retry of one message carry the same Message-ID, so a
     mail client shows a repeat as the same message, never as a second one.
     """
-    message = EmailMessage()
+    # Headers may be 998 characters long (RFC 5322). At the default 78, Python would write a
+    # long one-click address as RFC 2047 encoded words, which mail clients do not read back
+    # inside List-Unsubscribe, and their unsubscribe button would not appear.
+    message = EmailMessage(policy=default.clone(max_line_length=998))
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Subject"] = subject

@@ -1,21 +1,37 @@
 """The objection register: record, check and withdraw objections (DESIGN.md rule 5).
 
-`objected` (one person) and `lead_objected` (a condition over leads, for queries) are the only
-ways to ask whether the register stops an action. Every retargeting action (categorising, an
+`objected` (one person; `objected_condition` is the same question as SQL) and `lead_objected`
+(a condition over leads, for queries) are the only ways to ask whether the register stops an
+action. Every retargeting action (categorising, an
 audience export or upload, a mailing and each single email in it) asks at the moment it acts.
 Both fail closed: a person with no usable key counts as an objector.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from leadpages.db import begin_write, utcnow
+from leadpages.identifiers import canonical_phone
 from leadpages.leads.models import Lead
 from leadpages.objections.keys import person_keys
 from leadpages.objections.models import SCOPES, SOURCES, Objection
@@ -33,8 +49,34 @@ class ObjectionError(ValueError):
     """An objection that cannot be recorded as given; says what to fix."""
 
 
+def identifier_problems(email: str | None, phone: str | None) -> dict[str, str]:
+    """What is wrong with identifiers typed by staff or sent by a partner, per field (English).
+
+    The API and the CLI check with this before they record; the public page checks with the
+    lead form's validators, which say the same in the visitor's language. Empty means usable.
+    """
+    problems: dict[str, str] = {}
+    if email is not None:
+        try:
+            if len(email) > 254:
+                raise EmailNotValidError("too long")
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            problems["email"] = "is not a valid email address, such as name@example.com"
+    region = current_app.config["PHONE_REGION"]
+    if phone is not None and (len(phone) > 32 or canonical_phone(phone, region) is None):
+        problems["phone"] = ("is not a valid phone number, such as +32470123456 (a number "
+                             f"without a country code is read as one in {region})")
+    if not email and not phone and not problems:
+        problems["email"] = problems["phone"] = "give an email address, a phone number, or both"
+    return problems
+
+
 def _active(action: str) -> ColumnElement[bool]:
-    return (Objection.withdrawn_at.is_(None)) & Objection.scope.in_(ACTIONS[action])
+    # The scopes spelled out rather than IN (...): statements built once (objected's, lead
+    # intake's) then run without re-rendering their SQL for a list parameter each time.
+    scopes = or_(*(Objection.scope == scope for scope in ACTIONS[action]))
+    return Objection.withdrawn_at.is_(None) & scopes
 
 
 def objected(session: Session, keys: Iterable[str | None], action: str) -> bool:
@@ -42,8 +84,25 @@ def objected(session: Session, keys: Iterable[str | None], action: str) -> bool:
     present = [k for k in keys if k]
     if not present:
         return True
-    return bool(session.scalar(
-        select(exists().where(Objection.key.in_(present), _active(action)))))
+    return bool(session.scalar(_objected_statement(action, len(present)),
+                               {f"key{n}": key for n, key in enumerate(present)}))
+
+
+def objected_condition(keys: Sequence[ColumnElement[Any]], action: str) -> ColumnElement[bool]:
+    """objected's question as SQL, over key expressions (bound parameters) that may be NULL.
+
+    For a statement that asks it along with other things (lead intake reads it with the
+    project, in its write transaction). True, like objected, when no key is given.
+    """
+    return or_(and_(*(key.is_(None) for key in keys)),
+               exists().where(Objection.key.in_(keys), _active(action)))
+
+
+@cache
+def _objected_statement(action: str, count: int) -> Select[Any]:
+    # Built once per action and number of keys: it runs for every lead captured.
+    keys: list[ColumnElement[Any]] = [bindparam(f"key{n}", type_=String) for n in range(count)]
+    return select(objected_condition(keys, action))
 
 
 def lead_objected(action: str) -> ColumnElement[bool]:
@@ -172,6 +231,16 @@ def lookup(session: Session, *, email: str | None = None, phone: str | None = No
         return []
     return list(session.scalars(select(Objection).where(Objection.key.in_(keys))
                                 .order_by(Objection.received_at.desc(), Objection.id.desc())))
+
+
+def active_objections(session: Session, keys: dict[str, str]) -> list[Objection]:
+    """The objections in force for these register keys, oldest first (what a withdrawal ends)."""
+    values = [k for k in keys.values() if k]
+    if not values:
+        return []
+    return list(session.scalars(
+        select(Objection).where(Objection.key.in_(values), Objection.withdrawn_at.is_(None))
+        .order_by(Objection.received_at, Objection.id)))
 
 
 def fill_lead_keys(session: Session, batch: int = 1000) -> int:
