@@ -8,6 +8,7 @@ it and the person is not in the objection register); every change is written to 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
@@ -188,16 +189,47 @@ SENSITIVE_WORDS = frozenset((
     "riche", "riches", "aisé", "aisés", "aisée", "aisées", "pauvre", "pauvres", "famille",
     "familles", "enfants", "âgé", "âgés", "jeunes", "retraité", "retraités",
 ))
-STEMS = ("wealth", "income", "affluen", "millionai", "salar", "retire", "pension", "religi",
+STEMS: tuple[str, ...] = (
+         "wealth", "income", "affluen", "millionai", "salar", "retire", "pension", "religi",
          "ethnic", "disab", "pregnan", "divorc", "immigra", "christian", "muslim", "islam",
          "jewish", "catholi", "sexual", "inkomen", "welgesteld", "vermogen", "revenu", "fortun",
          "handicap", "nationalit")
 
 
+#: Money troubles and the rest, added to the lists above.
+SENSITIVE_WORDS = SENSITIVE_WORDS | frozenset((
+    "credit", "broke", "arm", "krediet", "godsdienst", "gezondheid", "zwanger", "crédit",
+    "santé", "enceinte", "malade", "malades", "ziek", "zieken",
+))
+STEMS = (*STEMS, "debt", "loan", "schuld", "lening", "dette", "prêt")
+
+
+def _plain(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word)
+                   if not unicodedata.combining(c))
+
+
+#: The same lists without accents, so that "ages" is caught as "âgés" is, and the reverse.
+_PLAIN_WORDS = frozenset(_plain(w) for w in SENSITIVE_WORDS)
+_PLAIN_STEMS = tuple(_plain(s) for s in STEMS)
+
+
 def sensitive_words(name: str) -> list[str]:
-    """The words of `name` that suggest a personal trait of the audience (empty: neutral)."""
-    words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", name.lower())
-    return [w for w in words if w in SENSITIVE_WORDS or any(w.startswith(s) for s in STEMS)]
+    """The words of `name` that suggest a personal trait of the audience (empty: neutral).
+
+    Accents do not matter. The parts of a hyphenated word are tried against the stems
+    ("low-income" suggests income) but not the whole words, so that a property type such as
+    "single-family" stays neutral.
+    """
+    found = []
+    for word in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", name.lower()):
+        plain = _plain(word)
+        if plain in _PLAIN_WORDS or plain.startswith(_PLAIN_STEMS):
+            found.append(word)
+            continue
+        if "-" in word:
+            found.extend(p for p in word.split("-") if _plain(p).startswith(_PLAIN_STEMS))
+    return found
 
 
 def check_export_name(name: str) -> str:
@@ -270,12 +302,17 @@ def overview(session: Session) -> list[tuple[Category, int, int]]:
         select(Category, projects, leads).order_by(Category.code))]
 
 
+# Built once (every captured lead is tagged); Core on the session's connection: plain inserts,
+# not the ORM's bulk path.
+_INSERT_TAGS = insert(lead_categories)
+_INSERT_EVENTS = insert(cast(Table, CategoryEvent.__table__))
+
+
 def _tag(session: Session, pairs: list[tuple[int, int]], reason: str, now: datetime) -> None:
     if not pairs:
         return
     session.connection().execute(
-        insert(lead_categories),
-        [{"lead_id": lead, "category_id": category} for lead, category in pairs])
+        _INSERT_TAGS, [{"lead_id": lead, "category_id": category} for lead, category in pairs])
     _record(session, pairs, "tagged", reason, now)
 
 
@@ -290,7 +327,6 @@ def _untag(session: Session, pairs: list[tuple[int, int]], reason: str, now: dat
 
 def _record(session: Session, pairs: list[tuple[int, int]], action: str, reason: str,
             now: datetime) -> None:
-    # Core on the session's connection: plain inserts (no ORM bulk path), as many per lead.
-    session.connection().execute(insert(cast(Table, CategoryEvent.__table__)), [
+    session.connection().execute(_INSERT_EVENTS, [
         {"lead_id": lead, "category_id": category, "action": action, "reason": reason, "at": now}
         for lead, category in pairs])

@@ -60,7 +60,8 @@ def test_create_preview_send_report_list(session: Session, runner: Any, make_pro
 
     shown = runner.invoke(args=["mailing", "preview", str(mailing_id), "--lang", "fr"])
     assert shown.exit_code == 0, shown.output
-    assert f"Subject: {target.text('fr').title} in {target.city}" in shown.output
+    assert f"Subject: {target.text('fr').title} à {target.city} : un projet comme celui" \
+        in shown.output
     assert "List-Unsubscribe: <http://" in shown.output
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in shown.output
     assert "Language: fr" in shown.output
