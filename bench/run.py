@@ -14,8 +14,11 @@ What it measures and how to read it: bench/README.md. In short, in one run:
 5. Delivery (bench/delivery.py), in an instance of its own: deliveries per second of 1 and of 4
    `leadpages worker` processes into a loopback webhook receiver, and the time from a form POST
    to the receipt of its signed webhook, p50 and p99.
-6. Prints requests/s, p50 and p99 of each, the ratios, the delivery figures and every bar with
-   PASS or FAIL, and writes the same as JSON to bench/results/latest.json.
+6. Audience export (bench/audience.py), in an instance of its own: exporting a Meta audience
+   over 1,000,000 leads, time and peak memory, beside a bare loop that reads the same rows and
+   hashes them.
+7. Prints requests/s, p50 and p99 of each, the ratios, the delivery and audience figures and
+   every bar with PASS or FAIL, and writes the same as JSON to bench/results/latest.json.
 
 Exit status: 0 when every bar passes, 1 when a bar fails, 2 when the bench could not measure.
 """
@@ -1083,9 +1086,13 @@ def report(result: dict[str, Any]) -> None:
         for warning in lh["run_warnings"]:
             say(f"  warning: {warning}")
     say()
+    import audience
     import delivery
 
     for line in delivery.report(result["delivery"]):
+        say(line)
+    say()
+    for line in audience.report(result["audience"]):
         say(line)
     say()
     say(f"Overall: {result['overall']}   (JSON: {RESULTS.relative_to(ROOT)}/latest.json)")
@@ -1129,6 +1136,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds of form POSTs for submission-to-receipt latency (20)")
     parser.add_argument("--latency-rate", type=float, default=8,
                         help="form POSTs per second for the latency (8)")
+    parser.add_argument("--skip-audience", action="store_true",
+                        help="do not measure the audience export")
+    parser.add_argument("--audience-leads", type=int, default=None,
+                        help="leads under the audience export (1,000,000; 100,000 with --quick)")
     parser.add_argument("--keep-temp", action="store_true",
                         help="keep the temporary folder (instance, logs) for inspection")
     args = parser.parse_args(argv)
@@ -1136,8 +1147,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.duration, args.warmup, args.rounds, args.lighthouse_runs = 2, 1, 1, 1
         args.delivery_leads = args.delivery_leads or 200
         args.latency_seconds = 5
+        args.audience_leads = args.audience_leads or 100_000
     if args.delivery_leads is not None and not 1 <= args.delivery_leads <= 100_000:
         parser.error("--delivery-leads must be from 1 to 100000")
+    if args.audience_leads is not None and not 1_000 <= args.audience_leads <= 5_000_000:
+        parser.error("--audience-leads must be from 1000 to 5000000")
     if not 0 < args.latency_seconds <= 120 or not 0 < args.latency_rate <= 50:
         parser.error("--latency-seconds must be from 0 to 120, --latency-rate from 0 to 50")
     if not 0 < args.duration <= 60 or args.warmup < 0:
@@ -1228,6 +1242,23 @@ def measure_delivery(args: argparse.Namespace, children: Children, workdir: Path
         return {"ran": False, "pass": False, "invalid": True, "reason": f"ERROR: {message}"}
 
 
+def measure_audience(args: argparse.Namespace, workdir: Path,
+                     database_url: str) -> dict[str, Any] | None:
+    """The audience part (bench/audience.py), in an instance and a database of its own."""
+    if args.skip_audience:
+        return None
+    import audience
+
+    given = normalise_url(args.database_url) \
+        if database_url.startswith("postgres") and args.database_url else None
+    try:
+        return audience.run(workdir, args.audience_leads or audience.DEFAULT_LEADS, given)
+    except Exception as error:  # the other figures are still worth printing
+        message = f"{type(error).__name__}: {str(error)[:1500]}"
+        say(f"    audience: ERROR: {message}")
+        return {"ran": False, "pass": False, "invalid": True, "reason": f"ERROR: {message}"}
+
+
 def _measure(args: argparse.Namespace, children: Children, workdir: Path, settings: Settings,
              wrk: str, env: dict[str, str], database_url: str, database: str,
              counter: RowCounter, tag: str) -> int:
@@ -1291,6 +1322,7 @@ def _measure(args: argparse.Namespace, children: Children, workdir: Path, settin
         step(f"Lighthouse (mobile) on the real landing page, {args.lighthouse_runs} run(s)")
         lh = lighthouse(children, real.base + PAGE_PATH, workdir, args.lighthouse_runs)
     deliveries = measure_delivery(args, children, workdir, settings, database_url, tag)
+    audiences = measure_audience(args, workdir, database_url)
 
     def ratio(a: str, b: str, bar: float) -> dict[str, Any]:
         value = summary[a]["rps"] / summary[b]["rps"] if summary[b]["rps"] else 0.0
@@ -1302,10 +1334,12 @@ def _measure(args: argparse.Namespace, children: Children, workdir: Path, settin
     ratios = {"landing": ratio("landing_real", "landing_bare", PAGE_BAR),
               "post": ratio("post_real", "post_bare", POST_BAR)}
     valid = (not any(row["problems"] for row in summary.values())
-             and not (deliveries and deliveries.get("invalid")))
+             and not (deliveries and deliveries.get("invalid"))
+             and not (audiences and audiences.get("invalid")))
     passed = (all(r["pass"] for r in ratios.values()) and weight["pass"]
               and (lh is None or lh["pass"])
-              and (deliveries is None or not deliveries["ran"] or deliveries["pass"]))
+              and (deliveries is None or not deliveries["ran"] or deliveries["pass"])
+              and (audiences is None or audiences["pass"]))
     overall = "INVALID (see above)" if not valid else verdict(passed)
     result = {
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -1321,6 +1355,7 @@ def _measure(args: argparse.Namespace, children: Children, workdir: Path, settin
         "page_weight": weight,
         "lighthouse": lh,
         "delivery": deliveries,
+        "audience": audiences,
     }
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
     report(result)

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadpages.arrangements.models import CONTENT_FIELDS, Arrangement, ArrangementError
@@ -197,15 +197,31 @@ def content_digest(arrangement: Arrangement) -> str:
 
 def in_force(session: Session, partner_id: int, at: datetime | None = None) -> Arrangement | None:
     """The signed version in force for a partner at a moment (now by default)."""
-    at = at or utcnow()
     return session.scalars(
         select(Arrangement)
-        .where(
-            Arrangement.partner_id == partner_id,
-            Arrangement.status.in_(("active", "superseded")),
-            Arrangement.effective_from <= at,
-            or_(Arrangement.superseded_at.is_(None), Arrangement.superseded_at > at),
-        )
+        .where(*in_force_conditions(partner_id, at or utcnow()))
         .order_by(Arrangement.version.desc())
         .limit(1)
     ).first()
+
+
+def in_force_id(partner_id: Any, at: Any) -> ScalarSelect[int]:
+    """The id of the version in force, as a subquery (None when none is): what in_force picks.
+
+    For statements that read the arrangement with other things in one go (lead intake);
+    `partner_id` and `at` may be columns or bound parameters.
+    """
+    return (select(Arrangement.id).where(*in_force_conditions(partner_id, at))
+            .order_by(Arrangement.version.desc()).limit(1).scalar_subquery())
+
+
+def in_force_conditions(partner_id: Any, at: Any) -> tuple[ColumnElement[bool], ...]:
+    """The rule: a signed version (active, or superseded later than `at`) effective at `at`."""
+    return (
+        Arrangement.partner_id == partner_id,
+        # Spelled out rather than IN (...): a statement built once then runs without
+        # re-rendering its SQL for a list parameter on every execution.
+        or_(Arrangement.status == "active", Arrangement.status == "superseded"),
+        Arrangement.effective_from <= at,
+        or_(Arrangement.superseded_at.is_(None), Arrangement.superseded_at > at),
+    )

@@ -33,9 +33,7 @@ def current_notice(session: Session, lang: str) -> PrivacyNotice:
     change of wording or of the operator's details becomes version n+1 without anyone publishing
     by hand. `session` is only read; a new version is stored in a short transaction of its own.
     """
-    config = current_app.config
-    body, digest = _rendered(lang, get_operator(), config["AUDIENCE_BASIS"],
-                             config["IP_RETENTION_DAYS"])
+    body, digest = _today(lang)
     found = _find(session, lang, digest)
     if found is not None:
         return found
@@ -44,6 +42,20 @@ def current_notice(session: Session, lang: str) -> PrivacyNotice:
         # would wait for that very lock).
         return _add(session, lang, body, digest)
     return _store(lang, body, digest)
+
+
+def notice_digest(lang: str) -> str:
+    """The digest of today's notice in `lang`: a stored version with it is the one shown.
+
+    For intake, which looks the version up with everything else it reads (and calls
+    current_notice only when no version has this digest yet).
+    """
+    return _today(lang)[1]
+
+
+def _today(lang: str) -> tuple[str, str]:
+    config = current_app.config
+    return _rendered(lang, get_operator(), config["AUDIENCE_BASIS"], config["IP_RETENTION_DAYS"])
 
 
 def _add(session: Session, lang: str, body: str, digest: str) -> PrivacyNotice:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from leadpages.arrangements import services as arrangements
@@ -48,11 +50,16 @@ def intake_blocker(project: Project, arrangement: Arrangement | None) -> str | N
     The one rule every surface asks (DESIGN.md rule 3): the project is published and its partner
     has a signed arrangement in force (`arrangement`, as arrangements.in_force found it).
     """
-    if project.status != "published":
-        return f"project {project.slug} is {project.status}"
-    if arrangement is None:
-        return (f"partner {project.partner.slug} has no active joint-controller arrangement; "
-                f"see `leadpages arrangement list --partner {project.partner.slug}`")
+    return blocker(project.status, project.slug, project.partner.slug, arrangement is not None)
+
+
+def blocker(status: str, slug: str, partner_slug: str, has_arrangement: bool) -> str | None:
+    """intake_blocker on plain values, for intake that reads them without loading the models."""
+    if status != "published":
+        return f"project {slug} is {status}"
+    if not has_arrangement:
+        return (f"partner {partner_slug} has no active joint-controller arrangement; "
+                f"see `leadpages arrangement list --partner {partner_slug}`")
     return None
 
 
@@ -61,11 +68,36 @@ def accepts_leads(session: Session, project: Project) -> bool:
     return intake_blocker(project, arrangements.in_force(session, project.partner_id)) is None
 
 
-def lock_for_intake(session: Session, project: Project) -> None:
-    """Serialise lead intake for one project, so a duplicate sent twice at once is one lead.
+@dataclass(frozen=True)
+class IntakeProject:
+    """What the form's submission needs to know of a project before its write transaction.
 
-    On PostgreSQL this takes the project row's lock until commit; SQLite transactions already
-    start with the write lock (begin_write), so there it is not needed.
+    Small and immutable, so a web process may keep it for a few seconds (public.pages keeps it
+    beside the landing page); the intake reads it all again, fresh, in its write transaction,
+    and refuses a submission that it no longer fits (leads.services.store_submission).
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+
+    id: int
+    slug: str
+    status: str
+    languages: tuple[str, ...]
+    optional_fields: frozenset[str]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+
+_INTAKE_PROJECT = (
+    select(Project.id, Project.slug, Project.status, Project.languages, Project.optional_fields)
+    .where(Project.slug == bindparam("slug"), Project.status.in_(PUBLIC_STATUSES))
+)
+
+
+def intake_project(session: Session, slug: str) -> IntakeProject | None:
+    """The public project `slug` as intake sees it; None for none (drafts do not exist)."""
+    row = session.execute(_INTAKE_PROJECT, {"slug": slug}).first()
+    if row is None:
+        return None
+    return IntakeProject(row.id, row.slug, row.status, tuple(row.languages),
+                         frozenset(row.optional_fields))

@@ -17,19 +17,27 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
 from leadpages.arrangements import services as arrangements
 from leadpages.extensions import csrf, db, limiter
 from leadpages.i18n import negotiate_language
 from leadpages.leads import tokens
-from leadpages.leads.forms import LeadForm
-from leadpages.leads.services import IntakeClosed, capture_terms, submit_lead
+from leadpages.leads.forms import LeadForm, read_valid
+from leadpages.leads.services import (
+    IntakeClosed,
+    IntakeStale,
+    LeadInput,
+    intake_turn,
+    store_submission,
+)
 from leadpages.notices.services import current_notice
 from leadpages.projects import services as projects
 from leadpages.public import pages
 from leadpages.visits.services import VisitCounter, campaign_code
 from leadpages.web.hosting import SECURITY_HEADER_NAMES, security_headers
+from leadpages.web.ratelimit import RouteLimit
 
 bp = Blueprint("public", __name__)
 
@@ -49,8 +57,17 @@ def _setup(state: object) -> None:
         security_headers=tuple(security_headers(app)),
         visits=visits,
     )
-    app.wsgi_app = pages.FastPath(  # type: ignore[method-assign]
-        app.wsgi_app, app.extensions["leadpages.pages"], app.extensions["leadpages.landing"])
+    submissions = pages.SubmissionServer(
+        app, app.extensions["leadpages.pages"],
+        RouteLimit(limiter, "public.submit", _lead_limit),
+        security_headers=tuple(security_headers(app)))
+    fast = pages.FastPath(app.wsgi_app, app.extensions["leadpages.pages"],
+                          app.extensions["leadpages.landing"], submissions)
+    if isinstance(app.wsgi_app, ProxyFix):
+        # Behind the proxy fix, so that both ways see the client's address (rate limit, lead).
+        fast.wsgi_app, app.wsgi_app.app = app.wsgi_app.app, fast
+    else:
+        app.wsgi_app = fast  # type: ignore[method-assign]
 
 
 def _html(body: str, status: int = 200) -> Response:
@@ -146,39 +163,78 @@ def _too_many(_limit: object) -> Response | None:
     return _form_again(str(args["lang"]), project.slug, form, campaign_code(form.c.data), 429)
 
 
+def _lead_limit() -> str:
+    """The form's rate limit (views.submit and the fast path, pages.SubmissionServer)."""
+    return str(current_app.config["RATELIMIT_LEADS"])
+
+
 @bp.post(f"/{LANG}/p/<slug>")
 @csrf.exempt  # the form checks its own token, so a stale one keeps what was typed
-@limiter.limit(lambda: current_app.config["RATELIMIT_LEADS"], on_breach=_too_many)
+@limiter.limit(_lead_limit, on_breach=_too_many, cost=RouteLimit.cost)
 def submit(lang: str, slug: str) -> BaseResponse:
-    """The form's submission: a lead and a 303 to the thanks page, or the errors (422)."""
+    """The form's submission: a lead and a 303 to the thanks page, or the errors (422).
+
+    A valid submission takes the lean way: the project as this process read it a moment ago
+    (pages.intake_project) and the lean reader (forms.read_valid), with the same validators as
+    the form; the intake then reads everything it decides by again, in its write transaction.
+    Anything else, or a project that changed meanwhile, takes the full way: the LeadForm, which
+    shows what is wrong.
+    """
+    seen = pages.intake_project(slug)
+    if seen is not None and seen.is_published and lang in seen.languages:
+        data = read_valid(request.form, optional_fields=seen.optional_fields,
+                          basis=current_app.config["AUDIENCE_BASIS"],
+                          nonce=request.cookies.get(tokens.COOKIE))
+        if data is not None:
+            try:
+                return _store(lang, slug, seen.id, data, request.form.get("c"), seen)
+            except IntakeStale:
+                db.session.rollback()
+                current_app.extensions["leadpages.pages"].drop_intake(slug)
+    return _submit_in_full(lang, slug)
+
+
+def _submit_in_full(lang: str, slug: str) -> BaseResponse:
     project = projects.get_public_project(db.session, slug, for_page=False)
     if project is None or lang not in project.languages:
         abort(404)
-    closed = redirect(url_for("public.project", lang=lang, slug=slug), 303)
     if not project.is_published:
         # The page now says it takes no requests; show it rather than an error.
-        return closed
+        return _closed(lang, slug)
     cookie_nonce = request.cookies.get(tokens.COOKIE)
     form = LeadForm(project=project, basis=current_app.config["AUDIENCE_BASIS"],
                     nonce=cookie_nonce)
-    code = campaign_code(form.c.data)
     if form.validate():
-        try:
-            terms = capture_terms(db.session, project, lang)
-            # End the read phase, so that the write lock is held only for the intake itself.
-            db.session.commit()
-            submit_lead(db.session, project, form.to_input(), lang=lang, campaign_code=code,
-                        source_ip=request.remote_addr, terms=terms)
-        except IntakeClosed:
-            db.session.rollback()
-            return closed
-        db.session.commit()
-        return redirect(url_for("public.thanks", lang=lang, slug=slug), 303)
+        return _store(lang, slug, project.id, form.to_input(), form.c.data)
     if not projects.accepts_leads(db.session, project):
-        return closed
-    return _form_again(lang, slug, form, code, 422)
+        return _closed(lang, slug)
+    return _form_again(lang, slug, form, campaign_code(form.c.data), 422)
 
 
+def _store(lang: str, slug: str, project_id: int, data: LeadInput, campaign: str | None,
+           seen: projects.IntakeProject | None = None) -> BaseResponse:
+    """Store a valid submission and send the visitor to the thanks page (or the closed page)."""
+    if db.session.in_transaction():
+        # End the read phase, so that the write lock is held only for the intake itself.
+        db.session.commit()
+    try:
+        with intake_turn(db.session):
+            try:
+                store_submission(db.session, project_id, data, lang=lang,
+                                 campaign_code=campaign_code(campaign),
+                                 source_ip=request.remote_addr, seen=seen)
+            except BaseException:
+                db.session.rollback()
+                raise
+            db.session.commit()
+    except IntakeClosed:
+        return _closed(lang, slug)
+    return redirect(url_for("public.thanks", lang=lang, slug=slug), 303)
+
+
+def _closed(lang: str, slug: str) -> BaseResponse:
+    """The page again, which now says it takes no requests: rather than an error."""
+    return redirect(url_for("public.project", lang=lang, slug=slug), 303)
 
 
 @bp.get(f"/{LANG}/p/<slug>/thanks")
@@ -214,12 +270,6 @@ def project_privacy(lang: str, slug: str) -> Response:
 def rights(lang: str) -> Response:
     """The person's rights and how to use them."""
     return _html(render_template("public/rights.html"))
-
-
-@bp.get(f"/{LANG}/object")
-def object_(lang: str) -> Response:
-    """How to object to ads and emails about similar projects."""
-    return _html(render_template("public/object.html"))
 
 
 @bp.get("/robots.txt")
