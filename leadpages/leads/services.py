@@ -324,8 +324,12 @@ def store_submission(
         objections.record_objection(session, keys=keys, scope="ads", source="form", now=now)
     if state.duplicate_id is not None:
         lead = session.get_one(Lead, state.duplicate_id)
+        could = categories.may_categorise(lead)
         merge_submission(lead, data, now)
         session.flush()
+        if not could and categories.may_categorise(lead):
+            # A repeat that newly gives consent (consent basis): tagged now, as at capture.
+            categories.tag_new_lead(session, lead, now)
         return Stored(lead.id, created=False)
 
     values.update(partner_id=state.partner_id, arrangement_id=state.arrangement_id,

@@ -99,6 +99,20 @@ def test_under_consent_only_those_who_agreed_are_tagged(session: Session, make_p
     assert codes(session, silent) == []
 
 
+@pytest.mark.usefixtures("consent_basis")
+def test_a_repeat_that_newly_consents_is_tagged_then(session: Session, make_project: Any,
+                                                     submit: Any) -> None:
+    project = make_project(category="land")
+    submit(project)
+    [lead] = leads(session, project)
+    assert codes(session, lead) == []
+    submit(project, ads_consent="y")  # the same person, within the duplicate window
+    session.expire_all()
+    [lead] = leads(session, project)
+    assert (lead.submission_count, lead.ads_consented) == (2, True)
+    assert codes(session, lead) == ["land"]
+
+
 def test_objector_under_another_spelling_is_not_tagged_on_a_new_lead(
         session: Session, make_project: Any, submit: Any) -> None:
     objections.record_objection(session, email=" Jan.Janssens@Example.COM", scope="ads",
