@@ -158,7 +158,8 @@ def test_serve_runs_site_and_worker_and_ctrl_c_stops_both(tmp_path: Path) -> Non
         answer = None
         while time.monotonic() < deadline:
             try:
-                answer = requests.get(f"http://127.0.0.1:{port}/en/", timeout=2)
+                # The first page renders its templates: on a busy machine that takes seconds.
+                answer = requests.get(f"http://127.0.0.1:{port}/en/", timeout=20)
                 break
             except requests.ConnectionError:
                 time.sleep(0.2)
@@ -173,6 +174,7 @@ def test_serve_runs_site_and_worker_and_ctrl_c_stops_both(tmp_path: Path) -> Non
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait(10)
     time.sleep(0.5)
     left = subprocess.run(  # noqa: S603
         ["/usr/bin/pgrep", "-s", str(serve.pid)], capture_output=True, text=True, check=False)
