@@ -11,9 +11,13 @@ import socket
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as email_policy
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -205,3 +209,47 @@ def submit(client: FlaskClient) -> Callable[..., Any]:
         return client.post(f"/{lang}/p/{project.slug}", data=data)
 
     return send
+
+
+class Mailbox:
+    """What the SMTP server accepted; `refuse` scripts answers to the next DATA commands."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[Any] = []  # sender and recipients as the server saw them
+        self.raw: list[bytes] = []
+        self.answers: list[str] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        if self.answers:
+            return self.answers.pop(0)
+        message = message_from_bytes(envelope.content, policy=email_policy)
+        self.messages.append(message)  # type: ignore[arg-type]
+        self.envelopes.append(envelope)
+        self.raw.append(envelope.content)
+        return "250 OK"
+
+    def refuse(self, answer: str) -> None:
+        """Answer the next message with `answer` (e.g. "451 4.3.0 try later") instead of 250."""
+        self.answers.append(answer)
+
+    def of_mailing(self, mailing_id: int) -> list[EmailMessage]:
+        return [m for m in self.messages if m["X-Leadpages-Mailing"] == str(mailing_id)]
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[Mailbox]:
+    """A real SMTP server on loopback that the app sends to during the test."""
+    mailbox = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none")
+    try:
+        yield mailbox
+    finally:
+        app.config.update(saved)
+        controller.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
@@ -81,30 +79,3 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
-class Mailbox:
-    """Collects what the SMTP server accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app: Any) -> Iterator[Mailbox]:
-    """A real SMTP server on loopback; the app sends to it for the test's duration."""
-    mailbox = Mailbox()
-    with socket.socket() as probe:  # a free port: aiosmtpd checks its own port on start
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    saved = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none")
-    try:
-        yield mailbox
-    finally:
-        app.config.update(saved)
-        controller.stop()
