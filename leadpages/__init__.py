@@ -116,12 +116,13 @@ def register_web(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per surface."""
+    from leadpages.admin.views import bp as admin
     from leadpages.api.views import bp as api
     from leadpages.objections.views import bp as objections
     from leadpages.portal.views import bp as portal
     from leadpages.public.views import bp as public
 
-    for blueprint in (public, objections, portal, api):
+    for blueprint in (public, objections, portal, admin, api):
         app.register_blueprint(blueprint)
 
 

@@ -3,6 +3,8 @@
 from leadpages.accounts.models import ApiKey, PartnerUser
 from leadpages.arrangements.models import Arrangement
 from leadpages.audiences.models import Audience, AudienceExport, AudienceMember
+from leadpages.audit.models import AuditEvent
+from leadpages.campaigns.models import Campaign
 from leadpages.categories.models import CategoryEvent
 from leadpages.db import Base
 from leadpages.delivery.models import Delivery, DeliveryAttempt
@@ -12,7 +14,14 @@ from leadpages.mailings.models import Mailing, MailingRecipient
 from leadpages.notices.models import PrivacyNotice
 from leadpages.objections.models import Objection
 from leadpages.partners.models import Partner
-from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
+from leadpages.projects.models import (
+    Category,
+    Project,
+    ProjectPhoto,
+    ProjectText,
+    ProjectVersion,
+)
+from leadpages.staff.models import StaffUser
 from leadpages.visits.models import VisitTotal
 
 __all__ = [
@@ -21,7 +30,9 @@ __all__ = [
     "Audience",
     "AudienceExport",
     "AudienceMember",
+    "AuditEvent",
     "Base",
+    "Campaign",
     "Category",
     "CategoryEvent",
     "Delivery",
@@ -37,5 +48,7 @@ __all__ = [
     "Project",
     "ProjectPhoto",
     "ProjectText",
+    "ProjectVersion",
+    "StaffUser",
     "VisitTotal",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
@@ -26,6 +26,10 @@ from leadpages.accounts.models import PartnerUser
 from leadpages.db import utcnow
 from leadpages.mail.services import queue_email
 from leadpages.partners.models import Partner
+from leadpages.staff.models import StaffUser
+
+#: The two kinds of account that sign in with an email address and a password.
+Account = TypeVar("Account", PartnerUser, StaffUser)
 
 PASSWORD_MIN = 12
 #: scrypt runs over the whole input; a bound keeps one request from costing a lot of CPU.
@@ -122,9 +126,14 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=HASH_METHOD)
 
 
-def find_user(session: Session, email: str, *, for_update: bool = False) -> PartnerUser | None:
-    """The user with this email address, if any (row-locked on PostgreSQL if `for_update`)."""
-    query = select(PartnerUser).where(PartnerUser.email == normalise_email(email))
+def find_user(session: Session, email: str, *, for_update: bool = False,
+              model: type[Account] = PartnerUser,  # type: ignore[assignment]  # mypy#3737
+              ) -> Account | None:
+    """The user with this email address, if any (row-locked on PostgreSQL if `for_update`).
+
+    `model` is PartnerUser (the portal) or StaffUser (the workspace): both sign in alike.
+    """
+    query = select(model).where(model.email == normalise_email(email))
     return session.scalar(query.with_for_update() if for_update else query)
 
 
@@ -159,7 +168,7 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(24))
 
 
-def is_locked(user: PartnerUser, now: datetime | None = None) -> bool:
+def is_locked(user: PartnerUser | StaffUser, now: datetime | None = None) -> bool:
     """Whether too many failed sign-ins keep the account locked now."""
     return user.locked_until is not None and user.locked_until > (now or utcnow())
 
@@ -180,14 +189,16 @@ class PasswordCheck:
         return self.user_id is not None
 
 
-def check_sign_in(session: Session, email: str, password: str) -> PasswordCheck:
+def check_sign_in(session: Session, email: str, password: str,
+                  model: type[Account] = PartnerUser,  # type: ignore[assignment]  # mypy#3737
+                  ) -> PasswordCheck:
     """Check the password of the account with this address; reads only, so no lock is needed.
 
     A password hash is checked in every case (unknown address, locked account), so the time an
     answer takes does not tell whether an account exists. scrypt is slow on purpose: do this
     before a write transaction, then record the outcome with record_sign_in.
     """
-    user = find_user(session, email) if len(email) <= 254 else None
+    user = find_user(session, email, model=model) if len(email) <= 254 else None
     if len(password) > PASSWORD_MAX:
         password = password[:PASSWORD_MAX + 1]  # never right, and cheap to hash
     if user is None:
@@ -197,8 +208,9 @@ def check_sign_in(session: Session, email: str, password: str) -> PasswordCheck:
     return PasswordCheck(user.id, stored, check_password_hash(stored, password))
 
 
-def record_sign_in(session: Session, check: PasswordCheck,
-                   now: datetime | None = None) -> PartnerUser | None:
+def record_sign_in(session: Session, check: PasswordCheck, now: datetime | None = None,
+                   model: type[Account] = PartnerUser,  # type: ignore[assignment]  # mypy#3737
+                   ) -> Account | None:
     """The user signed in by `check`, or None; a failure is counted. Quick: call it in a write.
 
     The account is read again, locked, so that concurrent failures each count (no lost update
@@ -209,23 +221,29 @@ def record_sign_in(session: Session, check: PasswordCheck,
     if check.user_id is None:
         return None
     now = now or utcnow()
-    user = session.get(PartnerUser, check.user_id, with_for_update=True, populate_existing=True)
+    user = session.get(model, check.user_id, with_for_update=True, populate_existing=True)
     if user is None or user.password_hash != check.password_hash:
         return None  # removed, or a new password that this check did not test
     if is_locked(user, now):
         return None
     if not check.matches:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_SIGN_INS:
-            user.locked_until = now + LOCK_DURATION
-            user.failed_logins = 0
-        session.flush()
+        count_failure(session, user, now)
         return None
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     session.flush()
     return user
+
+
+def count_failure(session: Session, user: PartnerUser | StaffUser,
+                  now: datetime | None = None) -> None:
+    """Count a failed sign-in (a wrong password or second-factor code); the fifth in a row locks."""
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_SIGN_INS:
+        user.locked_until = (now or utcnow()) + LOCK_DURATION
+        user.failed_logins = 0
+    session.flush()
 
 
 def authenticate(session: Session, email: str, password: str,

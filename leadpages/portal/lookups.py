@@ -5,19 +5,18 @@ Each takes the partner's id and cannot return another partner's rows (DESIGN.md 
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from leadpages.delivery.models import Delivery
 from leadpages.delivery.services import partner_deliveries_query
 from leadpages.projects.models import Project
+from leadpages.web.pagination import Page, paginate
 
-PER_PAGE = 50
+__all__ = ["Page", "paginate"]
+
 
 
 def partner_projects(session: Session, partner_id: int) -> list[tuple[str, str]]:
@@ -51,34 +50,3 @@ def delivery_states(session: Session, partner_id: int,
             if delivery.lead_id is not None:
                 found[delivery.lead_id].append(delivery)
     return found
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a longer list."""
-
-    rows: list[Any]
-    number: int
-    total: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
-def paginate(session: Session, query: Any, number: int) -> Page:
-    """Page `number` (from 1) of a SELECT of one entity, with the total count."""
-    number = max(1, number)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    window = query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)
-    rows = list(session.scalars(window))
-    return Page(rows=rows, number=number, total=total)

@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from leadpages.accounts import apikeys
 from leadpages.accounts import services as accounts
 from leadpages.arrangements import services as arrangements
-from leadpages.db import begin_write, utcnow
+from leadpages.db import utcnow
 from leadpages.delivery import services as delivery
 from leadpages.delivery.models import Delivery
 from leadpages.extensions import db, limiter
@@ -54,6 +54,7 @@ from leadpages.portal.forms import (
 )
 from leadpages.projects.models import Project
 from leadpages.web.errors import render_error
+from leadpages.web.transactions import write_phase
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -70,20 +71,7 @@ def _rate(name: str, default: str) -> Any:
     return lambda: current_app.config.get(name, default)
 
 
-def _write_phase(*rows: Any) -> None:
-    """End the read phase and start the write transaction, with `rows` read again, locked.
-
-    SQLite has one writer at a time and lead intake waits for it, so a POST does its slow work
-    (form checks, password hashes, DNS look-ups) in a read first, and takes the write lock
-    (BEGIN IMMEDIATE) only here, right before its writes. The commit matters: begin_write joins
-    a transaction already open, and the read phase has one (at least the signed-in user).
-    `rows` are the objects the writes change, loaded afresh in the write transaction, so that no
-    change made meanwhile is lost.
-    """
-    db.session.commit()
-    begin_write(db.session)
-    for row in rows:
-        db.session.refresh(row, with_for_update=True)
+_write_phase = write_phase
 
 
 @bp.after_request

@@ -134,5 +134,28 @@ class ProjectPhoto(Base):
     widths: Mapped[list[int]] = mapped_column(JSON)
     #: Alternative text per language.
     alt: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: The centre of interest as fractions of width and height, found at upload: crops for ads
+    #: are cut around it.
+    focus_x: Mapped[float] = mapped_column(default=0.5, server_default="0.5")
+    focus_y: Mapped[float] = mapped_column(default=0.5, server_default="0.5")
 
     project: Mapped[Project] = relationship(back_populates="photos")
+
+
+class ProjectVersion(Base):
+    """A saved state of a project's page: every field and text as it was, kept for good."""
+
+    __tablename__ = "project_versions"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
+    #: 1, 2, 3... per project.
+    number: Mapped[int]
+    #: What made this version: "created", "saved", "published", "closed", "photos", ...
+    action: Mapped[str] = mapped_column(String(20))
+    #: The project's fields, texts per language, photos and categories, as JSON.
+    snapshot: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

@@ -1,0 +1,8 @@
+"""Every page of the workspace: importing this module registers them all on `bp`."""
+
+from __future__ import annotations
+
+from leadpages.admin import account, people
+from leadpages.admin.blueprint import bp
+
+__all__ = ["account", "bp", "people"]

@@ -1,0 +1,1 @@
+"""The append-only audit log of staff actions on personal data (DESIGN.md rule 9)."""

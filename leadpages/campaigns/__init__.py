@@ -1,0 +1,1 @@
+"""Campaigns: a project's ads and mailings, with their tracking links and results."""

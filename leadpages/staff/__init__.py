@@ -1,0 +1,1 @@
+"""Operator staff: admins, marketers and the privacy officer, who work in /admin/."""
