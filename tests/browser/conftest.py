@@ -111,3 +111,49 @@ def phone(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+STAFF_PASSWORD = "correct Horse battery"
+
+
+@pytest.fixture
+def staff_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """Opens a tablet-sized page signed in to the workspace as a new staff user of `role`.
+
+    The user is created in the live server's database with the second factor set up, and signs
+    in through the real pages: password, then the authenticator code.
+    """
+    import itertools
+
+    import pyotp
+
+    from leadpages.db import utcnow
+    from leadpages.extensions import db
+    from leadpages.staff import services as staff
+
+    contexts = []
+    numbers = itertools.count(1)
+
+    def open_as(role: str = "marketer", name: str = "Sam Staff") -> Any:
+        email = f"{role}{next(numbers)}.{os.getpid()}.{id(contexts)}@operator.example"
+        with live_server.app.app_context(), db.state(live_server.app).factory() as session:
+            user = staff.create_staff(session, email, name, role, STAFF_PASSWORD)
+            user.totp_secret = staff.new_totp_secret()
+            user.totp_enabled_at = utcnow()
+            secret = user.totp_secret
+            session.commit()
+        context = browser.new_context(viewport={"width": 1024, "height": 768})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/admin/sign-in")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/admin/")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
