@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, HiddenField, PasswordField, SelectField, StringField
 from wtforms import Form as BaseForm
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from leadpages.accounts import services as accounts
@@ -76,7 +77,7 @@ class StaffUserForm(Form):
                                    "spellcheck": "false"})
     name = StringField(_l("Full name"), [DataRequired(REQUIRED),
                                          ServiceCheck(accounts.check_name)], **STRIP)
-    role = SelectField(_l("Role"), choices=[(role, staff.ROLE_LABELS[role])
+    role = SelectField(_l("Role"), choices=[SelectChoice(role, staff.ROLE_LABELS[role])
                                             for role in STAFF_ROLES])
     password = PasswordField(_l("First password"), [DataRequired(REQUIRED),
                                                     ServiceCheck(accounts.check_password)],

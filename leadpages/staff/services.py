@@ -97,10 +97,11 @@ def provisioning_uri(user: StaffUser, secret: str, issuer: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The QR code of `uri` as inline SVG, drawn here: the secret never leaves the server."""
-    out = io.StringIO()
+    out = io.BytesIO()
     segno.make(uri, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False,
-                                    svgns=True, title=None, dark="#000", light="#fff")
-    return out.getvalue()
+                                    svgns=True, dark="#000", light="#fff",
+                                    svgclass="qr-code")
+    return out.getvalue().decode()
 
 
 def _matching_step(secret: str, code: str, now: float) -> int | None:

@@ -105,4 +105,13 @@ def test_an_existing_email_is_refused_before_asking_for_a_password(app: Flask, r
 def test_options_are_required(runner: Any) -> None:
     result = runner.invoke(args=["create-user", "--email", "pia@partner.example"])
     assert result.exit_code == 2
-    assert "--partner" in result.output
+    assert "--name" in result.output
+
+
+def test_a_partner_or_a_staff_role_is_required_not_both(runner: Any, make_partner: Any) -> None:
+    partner = make_partner()
+    for extra in ([], ["--partner", partner.slug, "--staff", "admin"]):
+        result = runner.invoke(args=["create-user", "--email", "pia@partner.example", "--name",
+                                     "Pia", *extra], input="correct Horse battery\n")
+        assert result.exit_code == 2
+        assert "Give either --partner SLUG or --staff ROLE." in result.output

@@ -18,7 +18,7 @@ _TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 def csrf_token(client: FlaskClient, page: str = "/admin/sign-in") -> str:
     """A CSRF token valid for the client's session, read from a page that has a form."""
-    html = client.get(page).get_data(as_text=True)
+    html = client.get(page, follow_redirects=True).get_data(as_text=True)
     found = _TOKEN.search(html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert found, "no CSRF token on the page"
     return found.group(1)
