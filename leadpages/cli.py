@@ -92,7 +92,7 @@ def demo_command() -> None:
     from leadpages.extensions import db
 
     begin_write(db.session)  # this command reads, then writes
-    from leadpages.demo.data import DEMO_PASSWORD, DEMO_USERS
+    from leadpages.demo.data import DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, DEMO_USERS
 
     production = current_app.config["ENV"] == "production"
     created = load_demo(db.session, current_app.config["UPLOAD_PATH"],
@@ -105,6 +105,9 @@ def demo_command() -> None:
     if not production:
         users = " or ".join(email for email, _name in DEMO_USERS.values())
         click.echo(f"Partner portal: /portal/ as {users}, password {DEMO_PASSWORD}")
+        staff = ", ".join(f"{email} ({role})" for role, (email, _name) in DEMO_STAFF.items())
+        click.echo(f"Workspace: /admin/ as {staff}, password {DEMO_STAFF_PASSWORD}; "
+                   "the first sign-in sets up an authenticator app (scan the QR code shown).")
 
 
 @click.command("settings")

@@ -17,6 +17,8 @@ from leadpages.accounts import services as accounts
 from leadpages.arrangements import services as arrangements
 from leadpages.partners.models import Partner
 from leadpages.projects.models import Category, Project, ProjectPhoto, ProjectText
+from leadpages.staff import services as staff
+from leadpages.staff.models import StaffUser
 
 PARTNERS: list[dict[str, Any]] = [
     {
@@ -195,6 +197,12 @@ DEMO_PASSWORD = "Demo-partner-2026"  # noqa: S105 - printed for the demo, never 
 DEMO_USERS = {"scheldeland": ("sofie@scheldeland.example", "Sofie Van Damme"),
               "kustvastgoed": ("marc@kustvastgoed.example", "Marc Dubois")}
 
+#: Workspace sign-in for each role; each sets up the authenticator app at the first sign-in.
+DEMO_STAFF_PASSWORD = "Demo-staff-2026"  # noqa: S105 - printed for the demo, never in production
+DEMO_STAFF = {"admin": ("admin@leadpages.example", "Els Martens"),
+              "marketer": ("marketing@leadpages.example", "Mia Claes"),
+              "privacy": ("privacy@leadpages.example", "Pieter Wouters")}
+
 
 def load_demo(session: Session, upload_path: str | Path, operator_name: str,
               with_users: bool = False) -> list[str]:
@@ -229,6 +237,10 @@ def load_demo(session: Session, upload_path: str | Path, operator_name: str,
             if accounts.find_user(session, email) is None:
                 accounts.create_user(session, partners[slug], email, name, DEMO_PASSWORD)
                 created.append(f"portal user {email}")
+        for role, (email, name) in DEMO_STAFF.items():
+            if accounts.find_user(session, email, model=StaffUser) is None:
+                staff.create_staff(session, email, name, role, DEMO_STAFF_PASSWORD)
+                created.append(f"staff user {email}")
 
     categories = {c.code: c for c in session.scalars(select(Category))}
     for seed, spec in enumerate(PROJECTS):

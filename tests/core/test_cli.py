@@ -39,6 +39,8 @@ def test_upgrade_then_demo_twice_changes_nothing_the_second_time(fresh: dict[str
     assert "project residentie-parkzicht" in first.stdout
     assert "portal user sofie@scheldeland.example" in first.stdout
     assert "password Demo-partner-2026" in first.stdout
+    assert "staff user marketing@leadpages.example" in first.stdout
+    assert "Workspace: /admin/ as admin@leadpages.example (admin)" in first.stdout
     engine = create_engine(f"sqlite:///{fresh['LEADPAGES_INSTANCE_PATH']}/leadpages.sqlite3")
     with Session(engine) as session:
         projects = session.scalars(select(Project).where(Project.status == "published")).all()
