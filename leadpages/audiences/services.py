@@ -33,7 +33,7 @@ import operator
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,6 +46,7 @@ from sqlalchemy import (
     Engine,
     Select,
     Table,
+    and_,
     bindparam,
     case,
     delete,
@@ -60,7 +61,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
-from leadpages.audiences.models import PLATFORMS, Audience, AudienceExport, AudienceMember
+from leadpages.audiences.models import (
+    PHONE_INDEX,
+    PLATFORMS,
+    Audience,
+    AudienceExport,
+    AudienceMember,
+)
 from leadpages.audiences.normalise import IDENTIFIERS, transliterate
 from leadpages.audiences.normalise import PLATFORMS as ROWS
 from leadpages.categories.models import lead_categories
@@ -365,6 +372,19 @@ class _Read:
     excluded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EXCLUSION_REASONS, 0))
     included: int = 0
     removed: int = 0
+    #: People to add as new members.
+    added: int = 0
+
+
+def person_members(keys: Sequence[str]) -> ColumnElement[bool]:
+    """Members (of any audience) who are the person with these register keys.
+
+    The email half names every audience id, so that it runs on the primary key (audience id,
+    email key) as the phone half runs on the phone index.
+    """
+    return or_(and_(AudienceMember.audience_id.in_(select(Audience.id)),
+                    AudienceMember.email_key.in_(keys)),
+               AudienceMember.phone_key.in_(keys))
 
 
 def _begin_snapshot(session: Session) -> None:
@@ -482,6 +502,7 @@ def _read(session: Session, audience: Audience, rule: Eligibility, upload: _Hash
             member = next(member_iter, None)
         else:
             write(f"I\t{key}\t{phone_key}\t{row}\n")
+            result.added += 1
     while member is not None:
         remove([*json.loads(member[2]), *padding])
         write(f"D\t{member[0]}\n")
@@ -493,7 +514,7 @@ def _read(session: Session, audience: Audience, rule: Eligibility, upload: _Hash
 
 
 def _apply(session: Session, audience: Audience, export: AudienceExport, changes: Path,
-           *, add: bool, now: datetime) -> None:
+           *, add: bool, added: int, now: datetime) -> None:
     """Make the member changes the read decided (in the caller's write transaction).
 
     With `add` False (below the minimum) only removals are made: people already on the
@@ -518,7 +539,7 @@ def _apply(session: Session, audience: Audience, export: AudienceExport, changes
         .values(removal_due_at=None),
     }
     connection = session.connection()
-    with _page_cache(connection):
+    with _page_cache(connection), _bulk_load(connection, added if add else 0):
         _make_changes(connection, statements, audience, export, changes, add=add)
     # Objections that arrived while the snapshot was read could not mark people who were not
     # members yet: mark them now (and anyone else the register names), so their removal is due.
@@ -545,6 +566,29 @@ def _page_cache(connection: Connection) -> Iterator[None]:
         yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+
+@contextlib.contextmanager
+def _bulk_load(connection: Connection, added: int) -> Iterator[None]:
+    """SQLite: when more members are added than there are, build the phone index afterwards.
+
+    Members arrive in email-key order, so the table and its primary key grow at their ends; the
+    phone index would take each one at a random place. Sorting once when the index is built
+    again is much cheaper than that for a first export. SQLite has one writer, so nobody waits
+    longer for it; readers keep their snapshot, index included.
+    """
+    if connection.dialect.name != "sqlite" or added == 0:
+        yield
+        return
+    present = connection.execute(select(func.count()).select_from(AudienceMember)).scalar_one()
+    if added <= present:
+        yield
+        return
+    table = cast(Table, AudienceMember.__table__)
+    index = next(i for i in table.indexes if i.name == PHONE_INDEX)
+    index.drop(connection)
+    yield
+    index.create(connection)
 
 
 def _copy_members(connection: Connection) -> Callable[[list[dict[str, Any]]], None]:
@@ -693,7 +737,7 @@ def export_audience(
             file.close()
         written = read.included >= audience.min_size
         begin_write(session)
-        _apply(session, audience, export, changes, add=written, now=now)
+        _apply(session, audience, export, changes, add=written, added=read.added, now=now)
         export.status = "written" if written else "below-minimum"
         if not written:
             export.reason = (f"{read.included} people, fewer than the minimum of "

@@ -179,6 +179,7 @@ def record_objection(
 
 def _act_on(session: Session, result: Recorded, scope: str, now: datetime) -> None:
     from leadpages.audiences.models import AudienceMember
+    from leadpages.audiences.services import person_members
     from leadpages.categories import services as categories
     from leadpages.delivery.models import Delivery
     from leadpages.delivery.services import enqueue_lead
@@ -188,8 +189,7 @@ def _act_on(session: Session, result: Recorded, scope: str, now: datetime) -> No
     if scope in ACTIONS["ads"]:
         queued = session.execute(
             update(AudienceMember)
-            .where(or_(AudienceMember.email_key.in_(keys), AudienceMember.phone_key.in_(keys)),
-                   AudienceMember.removal_due_at.is_(None))
+            .where(person_members(keys), AudienceMember.removal_due_at.is_(None))
             .values(removal_due_at=now))
         result.removals_queued = int(getattr(queued, "rowcount", 0) or 0)
     told = exists().where(Delivery.lead_id == Lead.id, Delivery.kind == "lead.objected")

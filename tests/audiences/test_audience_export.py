@@ -459,3 +459,24 @@ def test_platform_rows_are_built_per_lead() -> None:
     built: list[Callable[..., Any]] = [p.row for p in normalise.PLATFORMS.values()]
     lead = LeadFields("a@example.com", "+32470123456", "A", "B", "1000", "BE")
     assert [len(build(lead, "BE")) for build in built] == [6, 6, 2]
+
+
+def test_phone_index_is_there_after_a_first_export_and_finds_the_person(
+        session: Session, make_project: Any, make_lead: Any, make_audience: Any,
+        export: Any) -> None:
+    """A first export builds the phone index after its members (SQLite); it must be whole."""
+    from sqlalchemy import inspect
+
+    project = make_project()
+    make_lead(project, email="mary@example.com", phone="+32470123456")
+    jan = make_lead(project, email="jan@example.com", phone="+32470121212")
+    audience = make_audience(name="Kust")
+    export(audience)
+    names = {index["name"] for index in inspect(session.connection()).get_indexes(
+        "audience_members")}
+    assert "ix_audience_members_phone" in names
+    record_objection(session, phone="0470 12 12 12", scope="ads", source="staff")
+    session.commit()
+    due = {m.email_key: m.removal_due_at for m in members(session, audience)}
+    assert due[jan.email_key] is not None
+    assert sum(value is not None for value in due.values()) == 1
