@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from leadpages.audiences import services
 from leadpages.audiences.models import PLATFORMS, Audience, AudienceExport
+from leadpages.audit import services as audit
+from leadpages.db import begin_write
 from leadpages.extensions import db
 
 
@@ -171,6 +173,12 @@ def export(name: str, upload: bool | None, by: str) -> None:
         raise click.UsageError(str(error)) from None
     finally:
         bar.close()
+    session.commit()
+    begin_write(session)
+    audit.record(session, audit.cli_actor(by), "audience.export", f"audience:{audience.id}",
+                 export=done.id, status=done.status, included=done.included,
+                 removed=done.removed)
+    session.commit()
     click.echo(_summary(done))
     folder = Path(current_app.config["AUDIENCE_PATH"])
     for file_name in (done.file_name, done.removal_file_name):

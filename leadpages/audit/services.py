@@ -8,6 +8,7 @@ never forks. `record` flushes and never commits: the event lands with the action
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ from leadpages.staff.models import StaffUser
 
 #: Arbitrary, fixed: the key of PostgreSQL's advisory lock that serialises appends.
 _LOCK_KEY = 7_311_001
+
+
+def cli_actor(by: str | None = None) -> str:
+    """How a command-line action is named: "cli:<who>", the --by name or the system user."""
+    return f"cli:{(by or getpass.getuser()).strip()}"
 
 
 def actor_label(actor: StaffUser | str | None) -> str:

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from leadpages.audit import services as audit
 from leadpages.db import begin_write
 from leadpages.delivery import services
 from leadpages.delivery.models import DELIVERY_STATUSES, Delivery
@@ -62,5 +63,7 @@ def replay(delivery_id: int) -> None:
         services.replay(db.session, delivery, by="command line")
     except services.DeliveryError as error:
         raise click.ClickException(str(error)) from None
+    audit.record(db.session, audit.cli_actor(), "delivery.replay", f"delivery:{delivery_id}",
+                 lead=delivery.lead_id)
     db.session.commit()
     click.echo(f"Delivery {delivery_id} is queued again.")

@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from leadpages.audit import services as audit
+from leadpages.db import begin_write
 from leadpages.extensions import db
 from leadpages.i18n import LANGUAGES
 from leadpages.mailings import services
@@ -88,6 +90,11 @@ def send(mailing_id: int, takeover: bool) -> None:
     db.session.rollback()
     rate = current_app.config["MAILING_RATE_PER_MINUTE"]
     queued = services.queued_count(db.session, mailing)
+    db.session.commit()
+    begin_write(db.session)
+    audit.record(db.session, audit.cli_actor(), "mailing.send", f"mailing:{mailing_id}",
+                 queued=queued)
+    db.session.commit()
     click.echo(f"Mailing {mailing_id}: {queued} queued, at most {rate} per minute.")
 
     def progress(step: services.Progress) -> None:

@@ -12,6 +12,8 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from leadpages.audit import services as audit
+from leadpages.db import begin_write
 from leadpages.extensions import db
 from leadpages.objections import services as objections
 from leadpages.objections.keys import person_keys
@@ -85,6 +87,10 @@ def add(email: str | None, phone: str | None, scope: str, note: str, by: str | N
     except objections.ObjectionError as error:
         db.session.rollback()
         raise click.UsageError(f"{error}.") from None
+    audit.record(db.session, audit.cli_actor(by), "objection.add", scope=scope,
+                 identifiers=sorted(recorded.keys), new=recorded.new,
+                 untagged=recorded.untagged, removals_queued=recorded.removals_queued,
+                 partners_notified=recorded.partners_notified)
     db.session.commit()
     kinds = " and ".join(sorted(recorded.keys))
     if recorded.new:
@@ -103,6 +109,12 @@ def check(email: str | None, phone: str | None) -> None:
     """Whether the register holds objections for these identifiers, and which (never who)."""
     email, phone = _identifiers(email, phone)
     rows = objections.lookup(db.session, email=email, phone=phone)
+    db.session.commit()
+    begin_write(db.session)
+    audit.record(db.session, audit.cli_actor(), "register.lookup",
+                 identifiers=[kind for kind, given in (("email", email), ("phone", phone))
+                              if given], found=bool(rows))
+    db.session.commit()
     if not rows:
         click.echo("Not in the register.")
         return
@@ -137,6 +149,8 @@ def withdraw(email: str | None, phone: str | None, confirmed_by_person: bool,
             "--confirmed-by-person.")
     email, phone = _identifiers(email, phone)
     ended = objections.withdraw(db.session, person_keys(email, phone))
+    audit.record(db.session, audit.cli_actor(by), "objection.withdraw", ended=ended,
+                 confirmed_by_person=True)
     db.session.commit()
     if ended:
         click.echo(f"Withdrawn: {ended} objection(s) ended, by {_by(by)}.")

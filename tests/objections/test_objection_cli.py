@@ -117,3 +117,26 @@ def test_withdraw_needs_the_persons_confirmation(runner: Any, register: Any) -> 
     again = run(runner, "withdraw", "--phone", PHONE, "--confirmed-by-person")
     assert again.exit_code == 0
     assert "Nothing withdrawn" in again.output
+
+
+def test_each_command_lands_in_the_audit_log_without_the_identifiers(
+        runner: Any, register: Any, session: Any) -> None:
+    from leadpages.audit import services as audit
+    from leadpages.audit.models import AuditEvent
+
+    assert run(runner, "add", "--email", EMAIL, "--scope", "ads", "--note", "call",
+               "--by", "Els").exit_code == 0
+    assert run(runner, "check", "--phone", PHONE).exit_code == 0
+    assert run(runner, "withdraw", "--email", EMAIL, "--confirmed-by-person",
+               "--by", "Els").exit_code == 0
+    events = session.query(AuditEvent).order_by(AuditEvent.id).all()
+    assert [(e.actor, e.action) for e in events][-3:] == [
+        ("cli:Els", "objection.add"), (events[-2].actor, "register.lookup"),
+        ("cli:Els", "objection.withdraw")]
+    assert events[-3].detail["identifiers"] == ["email"]
+    assert events[-2].detail == {"identifiers": ["phone"], "found": False}
+    assert events[-1].detail["ended"] == 1
+    written = " ".join(str((e.actor, e.subject, e.detail)) for e in events).lower()
+    assert EMAIL.lower() not in written
+    assert "470" not in written
+    assert audit.verify(session).is_intact
