@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadpages.admin import account, people
+from leadpages.admin import account, campaigns, partners, people
 from leadpages.admin.blueprint import bp
 
-__all__ = ["account", "bp", "people"]
+__all__ = ["account", "bp", "campaigns", "partners", "people"]

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 import secrets
 import socket
+import unicodedata
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadpages.db import utcnow
+from leadpages.media.images import ImageRejected, store_logo
 from leadpages.partners.models import Partner
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -110,6 +116,12 @@ def set_webhook_url(session: Session, partner: Partner, url: str | None, *,
 
 def set_email_recipients(session: Session, partner: Partner, addresses: list[str]) -> None:
     """Save the addresses that receive leads by email (at most 10)."""
+    partner.email_recipients = check_email_recipients(addresses)
+    session.flush()
+
+
+def check_email_recipients(addresses: list[str]) -> list[str]:
+    """The addresses trimmed, without blanks and repeats, or SettingsError (at most 10)."""
     cleaned: list[str] = []
     for address in addresses:
         address = address.strip()
@@ -123,5 +135,183 @@ def set_email_recipients(session: Session, partner: Partner, addresses: list[str
             cleaned.append(address)
     if len(cleaned) > 10:
         raise SettingsError("at most 10 addresses")
-    partner.email_recipients = cleaned
+    return cleaned
+
+
+# Creating and editing partners (the staff workspace).
+
+
+class PartnerError(ValueError):
+    """A partner cannot be saved as asked; `field` names the input to fix."""
+
+    def __init__(self, field: str, message: object) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX = 64
+#: The text fields of a partner with their column's limit, and whether they may stay empty.
+TEXT_FIELDS: dict[str, tuple[int, bool]] = {
+    "legal_name": (200, True), "enterprise_number": (40, True), "address": (300, True),
+    "contact_name": (120, True), "contact_phone": (20, False),
+}
+EMAIL_FIELDS = ("contact_email", "privacy_email")
+#: Everything a partner form gives, besides the logo.
+PARTNER_FIELDS = ("slug", "legal_name", "enterprise_number", "address", "website",
+                  "contact_name", "contact_email", "contact_phone", "privacy_email",
+                  "webhook_url", "email_recipients")
+
+
+def check_slug(slug: str) -> str:
+    """The slug if it is lower-case letters, digits and single hyphens, else PartnerError."""
+    value = slug.strip()
+    if not value:
+        raise PartnerError("slug", _l("Fill in this field."))
+    if len(value) > SLUG_MAX:
+        raise PartnerError("slug", _l("Use at most %(limit)d characters.", limit=SLUG_MAX))
+    if not SLUG_PATTERN.fullmatch(value):
+        raise PartnerError("slug", _l("Use lower-case letters, digits and hyphens only, such "
+                                      "as “bouw-janssens”."))
+    return value
+
+
+def check_slug_available(session: Session, slug: str, partner: Partner | None = None) -> str:
+    """The checked slug if no other partner has it, else PartnerError."""
+    value = check_slug(slug)
+    owner = session.scalar(select(Partner.id).where(Partner.slug == value))
+    if owner is not None and (partner is None or owner != partner.id):
+        raise PartnerError("slug", _l("Another partner already has this short name."))
+    return value
+
+
+def _check_text(field: str, value: str | None) -> str | None:
+    limit, required = TEXT_FIELDS[field]
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise PartnerError(field, _l("Fill in this field."))
+        return None
+    if len(text) > limit:
+        raise PartnerError(field, _l("Use at most %(limit)d characters.", limit=limit))
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in text.replace("\n", " ")):
+        raise PartnerError(field, _l("Remove the special or invisible characters."))
+    return text
+
+
+def check_partner_email(field: str, value: str | None) -> str:
+    """A contact address, trimmed, or PartnerError."""
+    text = (value or "").strip()
+    if not text:
+        raise PartnerError(field, _l("Fill in this field."))
+    if len(text) > 254:
+        raise PartnerError(field, _l("Use at most %(limit)d characters.", limit=254))
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise PartnerError(field, _l("Enter a valid email address, such as "
+                                     "name@example.com.")) from None
+    return text
+
+
+def check_website(value: str | None) -> str | None:
+    """The partner's website (http or https), None when empty, else PartnerError."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+        raise PartnerError("website", _l("Enter a full address starting with https://."))
+    if len(text) > 300:
+        raise PartnerError("website", _l("Use at most %(limit)d characters.", limit=300))
+    return text
+
+
+def check_partner(session: Session, fields: dict[str, Any], *, partner: Partner | None = None,
+                  require_https: bool, allow_loopback: bool) -> dict[str, Any]:
+    """The partner's fields cleaned, or PartnerError naming the first one to fix.
+
+    Reads only (the webhook check may look up DNS): a view runs it before its write phase;
+    create_partner and update_partner run it again before writing.
+    """
+    cleaned: dict[str, Any] = {"slug": check_slug_available(session, fields.get("slug") or "",
+                                                            partner)}
+    for field in TEXT_FIELDS:
+        cleaned[field] = _check_text(field, fields.get(field))
+    for field in EMAIL_FIELDS:
+        cleaned[field] = check_partner_email(field, fields.get(field))
+    cleaned["website"] = check_website(fields.get("website"))
+    url = (fields.get("webhook_url") or "").strip()
+    try:
+        cleaned["webhook_url"] = (check_webhook_url(url, require_https=require_https,
+                                                    allow_loopback=allow_loopback)
+                                  if url else None)
+    except SettingsError as error:
+        raise PartnerError("webhook_url", str(error)) from None
+    try:
+        cleaned["email_recipients"] = check_email_recipients(
+            list(fields.get("email_recipients") or []))
+    except SettingsError as error:
+        raise PartnerError("email_recipients", str(error)) from None
+    return cleaned
+
+
+def store_partner_logo(data: bytes, upload_path: str) -> str:
+    """Re-encode an uploaded logo and store it; its file name, or PartnerError saying why not.
+
+    Slow (image decoding): a view runs it before its write phase. The file is content-addressed,
+    so storing the same logo twice writes it once.
+    """
+    try:
+        return store_logo(data, upload_path)
+    except ImageRejected as error:
+        raise PartnerError("logo", LOGO_MESSAGES.get(error.reason, str(error))) from None
+
+
+#: What a person reads when a logo is refused, by ImageRejected.reason.
+LOGO_MESSAGES: dict[str, Any] = {
+    "not_image": _l("The file is not an image; use a PNG, JPEG or WebP file."),
+    "unsupported": _l("This image format is not supported; use a PNG, JPEG or WebP file."),
+    "too_large": _l("The image has too many pixels; use a smaller one."),
+    "too_small": _l("The logo is too small; it must be at least 100 pixels long and 20 pixels "
+                    "high."),
+    "corrupt": _l("The image file is damaged or incomplete."),
+}
+
+
+def create_partner(session: Session, *, require_https: bool, allow_loopback: bool,
+                   logo: str | None = None, **fields: Any) -> Partner:
+    """A new partner from the form's fields (see PARTNER_FIELDS); flushed, or PartnerError.
+
+    A webhook URL comes with its first signing secret.
+    """
+    cleaned = check_partner(session, fields, require_https=require_https,
+                            allow_loopback=allow_loopback)
+    partner = Partner(**cleaned, logo=logo, webhook_secrets=[])
+    session.add(partner)
     session.flush()
+    if partner.webhook_url:
+        rotate_webhook_secret(session, partner)
+    return partner
+
+
+def update_partner(session: Session, partner: Partner, *, require_https: bool,
+                   allow_loopback: bool, logo: str | None = None, **fields: Any) -> Partner:
+    """Change a partner's fields (a new logo only if given); flushed, or PartnerError.
+
+    A first webhook URL comes with its signing secret; a webhook URL emptied stops webhooks.
+    """
+    cleaned = check_partner(session, fields, partner=partner, require_https=require_https,
+                            allow_loopback=allow_loopback)
+    for name, value in cleaned.items():
+        setattr(partner, name, value)
+    if logo is not None:
+        partner.logo = logo
+    session.flush()
+    if partner.webhook_url and not partner.webhook_secrets:
+        rotate_webhook_secret(session, partner)
+    return partner
