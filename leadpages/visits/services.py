@@ -3,6 +3,11 @@
 Each web process adds visits up in memory and writes the totals in one upsert every
 LEADPAGES_VISIT_FLUSH_SECONDS, so a page view costs no database write. A crashed process loses at
 most that many seconds of counts; leads are never counted this way.
+
+Only the codes of existing campaigns (of the project visited) are kept: any other code, however
+well-formed, is counted under "" (no campaign), so junk links cannot grow the totals without
+bound. The check is made once per flush for the batch's distinct codes (`resolve_codes`), never
+per page view.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from datetime import date
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from leadpages.campaigns.services import known_codes
 from leadpages.db import utcnow
 from leadpages.visits.models import VisitTotal
 
@@ -35,6 +41,17 @@ def campaign_code(*candidates: str | None) -> str | None:
         if candidate and CAMPAIGN_CODE.fullmatch(candidate.strip()):
             return candidate.strip()
     return None
+
+
+def resolve_codes(session: Session, counts: Counter[Key]) -> Counter[Key]:
+    """`counts` with each code as its campaign's, or "" when no campaign of the project has it."""
+    known = known_codes(session, {code for (_day, _project, code) in counts if code})
+    resolved: Counter[Key] = Counter()
+    for (day, project_id, code), count in counts.items():
+        match = known.get(code.lower()) if code else None
+        kept = match[0] if match is not None and match[1] == project_id else ""
+        resolved[(day, project_id, kept)] += count
+    return resolved
 
 
 def add_totals(session: Session, counts: Counter[Key]) -> None:
@@ -83,7 +100,7 @@ class VisitCounter:
             return
         try:
             with self._session_factory() as session, session.begin():
-                add_totals(session, counts)
+                add_totals(session, resolve_codes(session, counts))
         except Exception:
             # A page view must never fail for a statistic: keep the counts for the next flush.
             log.exception("could not write %d visit totals; keeping them", len(counts))

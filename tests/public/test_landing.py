@@ -6,6 +6,7 @@ from typing import Any
 
 from support import loaded_urls, text_of
 
+from leadpages.campaigns.models import Campaign
 from leadpages.extensions import db
 from leadpages.visits.models import VisitTotal
 
@@ -117,19 +118,24 @@ def test_page_loads_nothing_from_other_hosts(client: Any, make_project: Any) -> 
 
 
 def test_visits_are_counted_per_day_project_and_campaign(
-    client: Any, app: Any, make_project: Any
+    client: Any, app: Any, session: Any, make_project: Any
 ) -> None:
     project = make_project()
+    session.add(Campaign(project_id=project.id, name="Spring", channel="meta",
+                         code="spring-meta", utm_source="facebook", utm_medium="paid_social",
+                         utm_campaign="spring"))
+    session.flush()
     client.get(f"/en/p/{project.slug}")
     client.get(f"/en/p/{project.slug}?c=spring-meta")
     client.get(f"/nl/p/{project.slug}?utm_campaign=spring-meta")
     client.get(f"/en/p/{project.slug}?c=%3Cscript%3E")  # not a code: counted as none
+    client.get(f"/en/p/{project.slug}?c=autumn-meta")  # no such campaign: counted as none
     with app.app_context():
         totals = {
             row.campaign_code: row.count
             for row in db.session.query(VisitTotal).filter_by(project_id=project.id)
         }
-    assert totals == {"": 2, "spring-meta": 2}
+    assert totals == {"": 3, "spring-meta": 2}
 
 
 def test_a_visit_stores_nothing_about_the_visitor(client: Any, app: Any, make_project: Any) -> None:
