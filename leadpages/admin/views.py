@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from leadpages.admin import account, campaigns, partners, people
+from leadpages.admin import account, campaigns, leads, partners, people, privacy, projects
 from leadpages.admin.blueprint import bp
 
-__all__ = ["account", "bp", "campaigns", "partners", "people"]
+__all__ = ["account", "bp", "campaigns", "leads", "partners", "people", "privacy",
+           "projects"]

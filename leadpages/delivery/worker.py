@@ -35,10 +35,13 @@ from leadpages.leads.services import forget_source_ips
 from leadpages.mail.models import OutboundEmail
 from leadpages.mail.services import queue_email
 from leadpages.mail.transport import MailError, build_message, send
+from leadpages.mailings import services as mailings
 
 log = logging.getLogger(__name__)
 
 BATCH = 10
+#: At most this long of a turn goes to a mailing, so deliveries never wait behind its pacing.
+MAILING_SLICE_SECONDS = 2.0
 #: How often a worker runs the retention clean-up.
 HOUSEKEEPING_SECONDS = 600.0
 #: First retry after about this long; each next one waits twice as long, up to MAX_BACKOFF.
@@ -188,6 +191,8 @@ class Worker:
         self.lease = timedelta(seconds=self.config["WORKER_LEASE_SECONDS"])
         # The first turn always runs it (the monotonic clock may start near 0 after a boot).
         self.housekept_at = -HOUSEKEEPING_SECONDS
+        # One pace for every mailing this worker sends, kept across turns.
+        self.mailing_pacer = mailings.Pacer(int(self.config["MAILING_RATE_PER_MINUTE"]))
 
     def stop(self, *_args: Any) -> None:
         """Finish the send in hand, then stop."""
@@ -241,8 +246,32 @@ class Worker:
                     break  # the lease runs out and another turn (or worker) sends it
                 self._deliver(session, delivery_id)
             emails = self._send_emails(session)
+            mailed = self._send_mailing(session)
             self._housekeeping(session)
-            return len(ids) + emails
+            return len(ids) + emails + mailed
+
+    def _send_mailing(self, session: Session) -> int:
+        """A slice of the oldest mailing asked for from the workspace; how many were handled.
+
+        One mailing at a time, through mailings.send: the same claim of the mailing (only one
+        run sends it), the same register check right before each message, the same pace.
+        """
+        pacer = self.mailing_pacer
+        until = time.monotonic() + MAILING_SLICE_SECONDS
+        if pacer.next_at is not None and pacer.next_at > until:
+            return 0  # its next message is not due within this turn
+        mailing = mailings.next_requested(session)
+        if mailing is None:
+            session.rollback()
+            return 0
+        try:
+            result = mailings.send(session, mailing, self.config, pacer=pacer, until=until)
+        except mailings.MailingError as error:
+            log.warning("worker %s: mailing %s not sent: %s", self.name, mailing.id, error)
+            mailings.drop_request(session, mailing.id)
+            session.commit()
+            return 0
+        return len(result.done)
 
     def _housekeeping(self, session: Session) -> None:
         # Retention promised in the privacy notice: source IPs go after IP_RETENTION_DAYS.

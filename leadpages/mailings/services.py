@@ -374,7 +374,8 @@ class SendResult:
 def send(session: Session, mailing: Mailing, config: dict[str, Any], *,
          sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
          progress: Callable[[Progress], None] | None = None, takeover: bool = False,
-         now: Callable[[], datetime] = utcnow) -> SendResult:
+         now: Callable[[], datetime] = utcnow, pacer: Pacer | None = None,
+         until: float | None = None) -> SendResult:
     """Send the mailing's queued emails, one by one, at MAILING_RATE_PER_MINUTE; the report.
 
     Only one run sends a mailing at a time: it is marked `sending` when a run starts and `sent`
@@ -383,11 +384,16 @@ def send(session: Session, mailing: Mailing, config: dict[str, Any], *,
     again. Right before each message the register and the lead are checked again. A temporary
     SMTP failure leaves the recipient queued for the next run; a permanent one marks it failed.
     Commits after every recipient.
+
+    The worker sends in slices: it passes its own `pacer` (the pace holds across its turns)
+    and `until` (a time on the pacer's clock); the run stops before a message whose slot comes
+    later, and a send asked for from the workspace (`request_send`) stays asked for.
     """
     mailing_id = mailing.id
     _start(session, mailing, takeover, now())
-    pacer = Pacer(int(config["MAILING_RATE_PER_MINUTE"]), sleep=sleep, clock=clock)
+    pacer = pacer or Pacer(int(config["MAILING_RATE_PER_MINUTE"]), sleep=sleep, clock=clock)
     result = SendResult(report={})
+    stopped = False
     try:
         ids = list(session.scalars(
             select(MailingRecipient.id)
@@ -395,6 +401,9 @@ def send(session: Session, mailing: Mailing, config: dict[str, Any], *,
                    MailingRecipient.status == "queued")
             .order_by(MailingRecipient.id)))
         for recipient_id in ids:
+            if until is not None and pacer.next_at is not None and pacer.next_at > until:
+                stopped = True
+                break
             step = _send_one(session, mailing, recipient_id, config, pacer, now)
             if step is not None:
                 result.done.append(step)
@@ -402,8 +411,69 @@ def send(session: Session, mailing: Mailing, config: dict[str, Any], *,
                     progress(step)
     finally:
         session.rollback()
-        result.report = _finish(session, mailing, now())
+        result.report = _finish(session, mailing, now(), more=stopped)
     return result
+
+
+#: The report key that asks `leadpages worker` to send the mailing (from the workspace); its
+#: value is when it was asked (unix seconds). Cleared when a run has tried every recipient.
+SEND_REQUESTED = "send-requested"
+
+
+def request_send(session: Session, mailing: Mailing, now: datetime | None = None) -> int:
+    """Ask the worker to send the mailing's queued emails in its turns; how many are queued.
+
+    The web request never sends itself (sending is paced and takes long). Refused with
+    MailingError when the mailing is being sent, already asked for, has nothing queued once
+    sent, or its target is not published. Flushes; the caller commits.
+    """
+    begin_write(session)
+    session.refresh(mailing)
+    if mailing.status == "sending":
+        raise MailingError("the mailing is being sent now")
+    if is_send_requested(mailing):
+        raise MailingError("the mailing is already waiting for the worker")
+    project = session.get(Project, mailing.target_project_id)
+    if project is None or not project.is_published:
+        raise MailingError("the target project is not published: the mailing is not sent")
+    queued = queued_count(session, mailing)
+    if mailing.status == "sent" and not queued:
+        raise MailingError("every recipient has been handled: nothing is left to send")
+    moment = now or utcnow()
+    mailing.report = {**(mailing.report or {}), SEND_REQUESTED: int(moment.timestamp())}
+    session.flush()
+    return queued
+
+
+def is_send_requested(mailing: Mailing) -> bool:
+    """Whether the mailing waits for the worker to send (or go on sending) it."""
+    return SEND_REQUESTED in (mailing.report or {})
+
+
+def drop_request(session: Session, mailing_id: int) -> None:
+    """Take back a send request the worker cannot carry out (it logs why). Flushes.
+
+    A mailing another run is sending keeps its request: that run (another worker's slice)
+    carries it on.
+    """
+    begin_write(session)
+    mailing = session.get(Mailing, mailing_id, populate_existing=True)
+    if mailing is not None and mailing.status != "sending" and is_send_requested(mailing):
+        mailing.report = {k: v for k, v in mailing.report.items() if k != SEND_REQUESTED}
+        session.flush()
+
+
+def next_requested(session: Session) -> Mailing | None:
+    """The mailing the worker sends next: the oldest one asked for and not being sent."""
+    has_queued = exists().where(MailingRecipient.mailing_id == Mailing.id,
+                                MailingRecipient.status == "queued")
+    for mailing in session.scalars(
+            select(Mailing).where(or_(Mailing.status == "draft",
+                                      (Mailing.status == "sent") & has_queued))
+            .order_by(Mailing.id)):
+        if is_send_requested(mailing):
+            return mailing
+    return None
 
 
 def _start(session: Session, mailing: Mailing, takeover: bool, now: datetime) -> None:
@@ -511,14 +581,21 @@ def skip_reason(session: Session, mailing: Mailing, recipient: MailingRecipient,
     return None
 
 
-def _finish(session: Session, mailing: Mailing, now: datetime) -> dict[str, int]:
-    """Store the report and mark the mailing sent (queued ones stay for the next run)."""
+def _finish(session: Session, mailing: Mailing, now: datetime, more: bool = False
+            ) -> dict[str, int]:
+    """Store the report and mark the mailing sent (queued ones stay for the next run).
+
+    `more`: the run stopped at the end of its slice; a send request stays for the next one.
+    """
     begin_write(session)
     current = session.get(Mailing, mailing.id, populate_existing=True)
     if current is None:  # deleted while it was being sent: nothing to record on
         session.rollback()
         return {}
+    requested = (current.report or {}).get(SEND_REQUESTED)
     report = report_counts(session, current)
+    if more and requested is not None:
+        report[SEND_REQUESTED] = requested
     current.report = report
     current.status = "sent"
     current.finished_at = now

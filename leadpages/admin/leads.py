@@ -1,0 +1,83 @@
+"""Lead search across every partner and a lead's timeline (admins and the privacy officer).
+
+Both read personal data, so each search and each view lands in the audit log: which filters a
+search used (never what was typed in them), and which lead was opened.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g, render_template, request
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from leadpages.admin.auth import staff_required
+from leadpages.admin.blueprint import ID, bp, page_number
+from leadpages.admin.privacy_forms import LeadSearchForm
+from leadpages.audit import services as audit
+from leadpages.extensions import db
+from leadpages.leads import search, timeline
+from leadpages.leads.models import Lead
+from leadpages.objections import services as objections
+from leadpages.partners.models import Partner
+from leadpages.projects.models import Project
+from leadpages.web.pagination import paginate
+from leadpages.web.transactions import write_phase
+
+#: The search's parameters, carried by the pager links.
+ARGS = ("email", "phone", "name", "project", "partner", "status", "created_from", "created_to")
+
+
+def _search_form() -> LeadSearchForm:
+    form = LeadSearchForm(request.args)
+    projects = db.session.scalars(select(Project).order_by(Project.slug))
+    partners = db.session.scalars(select(Partner).order_by(Partner.legal_name))
+    form.project.choices = [SelectChoice("", "—"),
+                            *[SelectChoice(str(p.id), p.slug) for p in projects]]
+    form.partner.choices = [SelectChoice("", "—"),
+                            *[SelectChoice(str(p.id), p.legal_name) for p in partners]]
+    return form
+
+
+@bp.get("/leads")
+@staff_required("leads")
+def leads() -> tuple[str, int]:
+    """Search leads of every partner by person, name, project, partner, status and date."""
+    form = _search_form()
+    valid = form.validate()
+    if form.email.data or form.phone.data:
+        # A person is found by the register key of what was typed: it must be an identifier.
+        problems = objections.identifier_problems(form.email.data or None,
+                                                  form.phone.data or None)
+        for name, problem in problems.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, problem]
+            valid = False
+    if not valid:
+        return render_template("admin/leads/search.html", form=form, page=None, args={}), 422
+    filters = search.LeadFilters(
+        email=form.email.data or None, phone=form.phone.data or None,
+        name=form.name.data or None, project_id=form.project.data,
+        partner_id=form.partner.data, status=form.status.data or None,
+        created_from=form.created_from.data, created_to=form.created_to.data)
+    write_phase()
+    audit.record(db.session, g.staff, "lead.search", filters=filters.used(),
+                 page=page_number())
+    db.session.commit()
+    page = paginate(db.session, search.search_query(filters), page_number(), per_page=50)
+    args = {name: request.args[name] for name in ARGS if request.args.get(name)}
+    return render_template("admin/leads/search.html", form=form, page=page, args=args), 200
+
+
+@bp.get(f"/leads/<{ID}:lead_id>")
+@staff_required("leads")
+def lead_show(lead_id: int) -> str:
+    """One lead: what the person gave, and everything that happened to it since."""
+    if db.session.get(Lead, lead_id) is None:
+        abort(404)
+    write_phase()
+    audit.record(db.session, g.staff, "lead.view", f"lead:{lead_id}")
+    db.session.commit()
+    lead = db.session.get(Lead, lead_id)
+    if lead is None:
+        abort(404)
+    events = timeline.timeline(db.session, lead)
+    return render_template("admin/leads/show.html", lead=lead, events=events)
