@@ -9,6 +9,7 @@ from flask import Flask, request
 
 from leadpages import config as settings
 from leadpages.config import ROOT, ConfigError
+from leadpages.web.uploads import LeadpagesRequest
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -32,6 +33,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     app.config.update(_flask_config(values))
+    app.request_class = LeadpagesRequest
     register_extensions(app)
     register_web(app)
     register_blueprints(app)

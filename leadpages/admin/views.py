@@ -5,5 +5,4 @@ from __future__ import annotations
 from leadpages.admin import account, campaigns, leads, partners, people, privacy, projects
 from leadpages.admin.blueprint import bp
 
-__all__ = ["account", "bp", "campaigns", "leads", "partners", "people", "privacy",
-           "projects"]
+__all__ = ["account", "bp", "campaigns", "leads", "partners", "people", "privacy", "projects"]
