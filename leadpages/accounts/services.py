@@ -210,7 +210,7 @@ def check_sign_in(session: Session, email: str, password: str,
 
 def record_sign_in(session: Session, check: PasswordCheck, now: datetime | None = None,
                    model: type[Account] = PartnerUser,  # type: ignore[assignment]  # mypy#3737
-                   ) -> Account | None:
+                   *, second_factor: bool = False) -> Account | None:
     """The user signed in by `check`, or None; a failure is counted. Quick: call it in a write.
 
     The account is read again, locked, so that concurrent failures each count (no lost update
@@ -229,6 +229,10 @@ def record_sign_in(session: Session, check: PasswordCheck, now: datetime | None 
     if not check.matches:
         count_failure(session, user, now)
         return None
+    if second_factor:
+        # Half way: the count goes on until the code is right too, or a wrong code after each
+        # right password would never lock the account.
+        return user
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

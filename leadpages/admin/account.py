@@ -53,7 +53,8 @@ def sign_in() -> BaseResponse | tuple[str, int]:
         user = None
         if check.to_record:
             write_phase()
-            user = accounts.record_sign_in(db.session, check, model=StaffUser)
+            user = accounts.record_sign_in(db.session, check, model=StaffUser,
+                                           second_factor=True)
             if user is not None and not user.is_active:
                 user = None
             elif user is not None and not user.is_enrolled:
@@ -111,7 +112,12 @@ def _code_page(user: StaffUser, form: CodeForm) -> str:
 @bp.post("/sign-out")
 @staff_required()
 def sign_out() -> BaseResponse:
-    """End this browser's session."""
+    """End the session: this browser's, and any copy of its cookie (every session of the user)."""
+    user = g.staff
+    write_phase(user)
+    user.session_version += 1
+    audit.record(db.session, user, "staff.sign-out", f"staff:{user.id}")
+    db.session.commit()
     auth.sign_out()
     flash(_l("You are signed out."), "info")
     return redirect(url_for("admin.sign_in"), 303)

@@ -4,8 +4,8 @@ Signing in takes two steps. The password first: it leaves a short-lived "pending
 session. Then the second factor (or, the first time, its enrolment), which turns the mark into a
 session. The session holds the user's id, session version, sign-in time and last activity; it
 ends ADMIN_SESSION_HOURS after sign-in, or after ADMIN_IDLE_MINUTES without a request, or when
-the version changes (password or second factor reset, account deactivated). It sits under its
-own key, beside any partner portal session of the same browser.
+the version changes (sign-out, second factor reset, account deactivated). It sits under its own
+key, beside any partner portal session of the same browser.
 """
 
 from __future__ import annotations
@@ -32,9 +32,18 @@ PENDING_SECONDS = 300
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _fresh() -> None:
+    """Forget this browser's workspace state and CSRF secret (a portal session stays).
+
+    A new CSRF secret at each step means one planted in the browser beforehand is useless.
+    """
+    for key in (SESSION_KEY, PENDING_KEY, "csrf_token"):
+        cookie.pop(key, None)
+
+
 def start_pending(user: StaffUser) -> None:
     """The password was right: the second factor (or its enrolment) comes next."""
-    cookie.pop(SESSION_KEY, None)
+    _fresh()
     cookie[PENDING_KEY] = {"user": user.id, "version": user.session_version, "at": time.time()}
 
 
@@ -51,16 +60,19 @@ def pending_user() -> StaffUser | None:
 
 def sign_in(user: StaffUser) -> None:
     """Start the session of `user`, whose second factor was just checked."""
-    cookie.pop(PENDING_KEY, None)
+    _fresh()
     now = time.time()
     cookie[SESSION_KEY] = {"user": user.id, "version": user.session_version, "at": now,
                            "seen": now}
 
 
 def sign_out() -> None:
-    """End this browser's workspace session (a portal session in it stays)."""
-    cookie.pop(SESSION_KEY, None)
-    cookie.pop(PENDING_KEY, None)
+    """Forget the workspace session in this browser (a portal session in it stays).
+
+    The cookie is only the browser's copy: the account's session version is what ends it
+    everywhere (the sign-out view raises it), so that a copy kept elsewhere stops working too.
+    """
+    _fresh()
 
 
 def signed_in_staff() -> StaffUser | None:

@@ -26,16 +26,22 @@ SESSION_KEY = "portal"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _forget() -> None:
+    # The portal's own keys and the CSRF secret; a workspace session in the browser stays.
+    cookie.pop(SESSION_KEY, None)
+    cookie.pop("csrf_token", None)
+
+
 def sign_in(user: PartnerUser) -> None:
-    """Start a fresh session for `user` (nothing from before sign-in is kept)."""
-    cookie.clear()
+    """Start a fresh session for `user` (nothing of the portal's from before is kept)."""
+    _forget()
     cookie[SESSION_KEY] = {"user": user.id, "version": user.session_version,
                            "at": time.time()}
 
 
 def sign_out() -> None:
     """End this browser's session."""
-    cookie.clear()
+    _forget()
 
 
 def signed_in_user() -> PartnerUser | None:
@@ -49,7 +55,7 @@ def signed_in_user() -> PartnerUser | None:
         return None
     user = _valid_user(data)
     if user is None:
-        cookie.clear()
+        _forget()
         flash(_l("Your session has ended. Please sign in again."), "info")
     return user
 

@@ -132,6 +132,8 @@ def check_code(session: Session, user: StaffUser, code: str, now: float | None =
         return False
     user.totp_last_step = step
     user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
     session.flush()
     return True
 
@@ -149,7 +151,6 @@ def enrol(session: Session, user: StaffUser, code: str, now: float | None = None
     if user.totp_secret is None or not check_code(session, user, code, now=now):
         return False
     user.totp_enabled_at = utcnow()
-    user.last_login_at = utcnow()
     session.flush()
     return True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,18 @@ def count_partners(app: Any) -> int:
 
 
 # Creating a partner.
+
+
+def test_a_logo_larger_than_a_public_form_is_accepted(app, marketer):
+    noise = Image.frombytes("RGB", (400, 300), bytes(random.Random(7).randbytes(400 * 300 * 3)))
+    out = io.BytesIO()
+    noise.save(out, "PNG")
+    assert len(out.getvalue()) > app.config["MAX_CONTENT_LENGTH"]
+    response = marketer.post("/admin/partners/new", {
+        **form(), "logo": (io.BytesIO(out.getvalue()), "logo.png")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303, text_of(response)
+    assert partner_by_slug(app, "bouw-janssens").logo
 
 
 def test_marketer_creates_a_partner_with_a_logo_stored_re_encoded(app, marketer):

@@ -174,11 +174,49 @@ def test_sessions_end_when_idle_or_old(app: Any, make_staff: Any, monkeypatch: A
     assert browser.get("/admin/").status_code == (200 if signed_in else 303)
 
 
-def test_sign_out_ends_the_session(app: Any, make_staff: Any) -> None:
+def test_sign_out_ends_the_session_and_every_copy_of_its_cookie(app: Any,
+                                                                make_staff: Any) -> None:
     browser = StaffBrowser(app.test_client()).sign_in(make_staff())
+    copy = browser.client.get_cookie("lp_session")
+    assert copy is not None
     response = browser.post("/admin/sign-out")
     assert response.status_code == 303
     assert browser.get("/admin/").status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("lp_session", copy.value)
+    assert thief.get("/admin/").status_code == 303
+
+
+def test_a_right_password_does_not_reset_the_count_of_wrong_codes(
+        app: Any, browser: StaffBrowser, make_staff: Any) -> None:
+    user = make_staff()
+    wrong = f"{(int(code_for(user)) + 500_000) % 1_000_000:06d}"
+    for _ in range(3):
+        browser.post("/admin/sign-in", {"email": user.email, "password": PASSWORD})
+        for _ in range(2):
+            browser.post("/admin/sign-in/code", {"code": wrong})
+    stored = reload(app, user)
+    assert stored.locked_until is not None  # five wrong codes in a row, passwords between
+    assert stored.last_login_at is None  # a password alone is not a sign-in
+
+
+def test_each_step_of_the_sign_in_gets_a_new_csrf_secret(app: Any, browser: StaffBrowser,
+                                                         make_staff: Any) -> None:
+    user = make_staff()
+    browser.client.get("/admin/sign-in")
+    with browser.client.session_transaction() as cookie:
+        before = cookie["csrf_token"]  # one someone could have planted in the browser
+    assert browser.post("/admin/sign-in", {"email": user.email,
+                                           "password": PASSWORD}).status_code == 303
+    with browser.client.session_transaction() as cookie:
+        assert cookie.get("csrf_token") != before
+    browser.post("/admin/sign-in/code", {"code": code_for(user)})
+    with browser.client.session_transaction() as cookie:
+        middle = cookie.get("csrf_token")
+    assert browser.get("/admin/").status_code == 200
+    with browser.client.session_transaction() as cookie:
+        assert cookie.get("csrf_token") not in (before, None)
+        assert middle is None or cookie.get("csrf_token") != before
 
 
 def test_sign_out_needs_the_csrf_token(app: Any, make_staff: Any) -> None:
@@ -212,6 +250,12 @@ def test_portal_and_workspace_sessions_live_side_by_side(app: Any, make_staff: A
     with browser.client.session_transaction() as cookie:
         assert cookie.get("portal") == {"user": 1}
         assert "staff" not in cookie
+    # And the other way round: signing out of the portal leaves the workspace signed in.
+    again = StaffBrowser(app.test_client()).sign_in(make_staff())
+    with again.client.session_transaction() as cookie:
+        cookie["portal"] = {"user": 1, "version": 1, "at": 0}
+    again.get("/portal/leads")  # an invalid portal session is forgotten, only it
+    assert again.get("/admin/").status_code == 200
 
 
 def test_the_sign_in_form_has_labels_and_a_token(client: Any) -> None:

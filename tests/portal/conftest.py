@@ -20,8 +20,8 @@ from leadpages.delivery.models import Delivery, DeliveryAttempt
 from leadpages.leads.models import Lead
 from leadpages.leads.services import LeadInput, submit_lead
 from leadpages.partners.models import Partner
-from leadpages.portal import views
 from leadpages.projects.models import Project
+from leadpages.web import transactions
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def write_log(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     write. Clear the list right before the request under test: fixtures record too.
     """
     events: list[str] = []
-    real_begin, real_check = views.begin_write, accounts.check_password_hash
+    real_begin, real_check = transactions.begin_write, accounts.check_password_hash
     real_hash, real_lookup = accounts.generate_password_hash, socket.getaddrinfo
 
     def begin(session: Any) -> None:
@@ -122,7 +122,7 @@ def write_log(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         events.append("dns")
         return real_lookup(*args, **kwargs)
 
-    monkeypatch.setattr(views, "begin_write", begin)
+    monkeypatch.setattr(transactions, "begin_write", begin)
     monkeypatch.setattr(accounts, "check_password_hash", check)
     monkeypatch.setattr(accounts, "generate_password_hash", make_hash)
     monkeypatch.setattr(socket, "getaddrinfo", lookup)

@@ -143,7 +143,7 @@ def test_another_partners_project_is_not_a_filter_choice(signed_in: Any,
 
 
 def test_list_is_paginated(signed_in: Any, make_project: Any, make_lead: Any) -> None:
-    from leadpages.portal.lookups import PER_PAGE
+    from leadpages.web.pagination import PER_PAGE
 
     project = make_project(partner=signed_in.partner)
     now = utcnow()
