@@ -22,6 +22,7 @@ ID = "int(min=1, max=2147483647)"
 #: has the capability, and only once the endpoint exists.
 NAVIGATION: list[tuple[str, Any, str]] = [
     ("admin.partners", _l("Partners"), "partners"),
+    ("admin.arrangements", _l("Arrangements"), "arrangements"),
     ("admin.projects", _l("Projects"), "projects"),
     ("admin.campaigns", _l("Campaigns"), "campaigns"),
     ("admin.results", _l("Results"), "results"),
