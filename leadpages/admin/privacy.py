@@ -162,7 +162,7 @@ def audience_new() -> BaseResponse | tuple[str, int]:
                     min_size=form.min_size.data, created_by=actor_label(g.staff))
             except audiences.AudienceError as error:
                 db.session.rollback()
-                target = form.categories if "categor" in str(error) else form.name
+                target = form.categories if error.field == "categories" else form.name
                 target.errors = [str(error)]
             else:
                 audit.record(db.session, g.staff, "audience.define", f"audience:{audience.id}",
@@ -222,7 +222,7 @@ def audience_export(audience_id: int) -> BaseResponse:
                  "removal file.", included=done.included, removed=done.removed), "info")
     else:
         flash(_l("Not exported (%(status)s): %(reason)s", status=done.status,
-                 reason=done.reason or ""), "error")
+                 reason=audiences.reason_text(audience, done)), "error")
     return redirect(url_for("admin.audience_show", audience_id=audience_id), 303)
 
 
@@ -286,7 +286,7 @@ def mailing_new() -> BaseResponse | tuple[str, int]:
                 mailings.plan(db.session, mailing)
             except mailings.MailingError as error:
                 db.session.rollback()
-                target = form.categories if "categor" in str(error) else form.target
+                target = form.categories if error.field == "categories" else form.target
                 target.errors = [str(error)]
             else:
                 audit.record(db.session, g.staff, "mailing.create", f"mailing:{mailing.id}",

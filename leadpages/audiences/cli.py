@@ -17,6 +17,7 @@ from leadpages.audiences.models import PLATFORMS, Audience, AudienceExport
 from leadpages.audit import services as audit
 from leadpages.db import begin_write
 from leadpages.extensions import db
+from leadpages.i18n import in_system_language
 
 
 def _by_default() -> str:
@@ -48,6 +49,7 @@ def audience_group() -> None:
 @click.option("--platform-audience-id", help="The audience's id on Meta, for direct upload.")
 @BY
 @with_appcontext
+@in_system_language
 def define(name: str, platform: str, categories: str, window_days: int, min_size: int,
            platform_audience_id: str | None, by: str) -> None:
     """Define the audience NAME (shown on the ad platform: keep it neutral)."""
@@ -76,6 +78,7 @@ def _last_exports() -> dict[int, AudienceExport]:
 
 @audience_group.command("list")
 @with_appcontext
+@in_system_language
 def list_() -> None:
     """Every audience with its last export and the removals due (people who objected)."""
     audiences = db.session.scalars(select(Audience).order_by(Audience.name)).all()
@@ -97,6 +100,7 @@ def list_() -> None:
 @audience_group.command("show")
 @click.argument("name")
 @with_appcontext
+@in_system_language
 def show(name: str) -> None:
     """The audience NAME and each of its exports with its counts."""
     try:
@@ -161,6 +165,7 @@ class _Bar:
                    "the audience has a Meta id).")
 @BY
 @with_appcontext
+@in_system_language
 def export(name: str, upload: bool | None, by: str) -> None:
     """Export the audience NAME now: its upload file and its removal file."""
     session = db.session

@@ -40,6 +40,9 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -72,6 +75,7 @@ from leadpages.audiences.normalise import IDENTIFIERS, transliterate
 from leadpages.audiences.normalise import PLATFORMS as ROWS
 from leadpages.categories.models import lead_categories
 from leadpages.db import begin_write, utcnow
+from leadpages.i18n import SYSTEM_LANGUAGE
 from leadpages.identifiers import is_plain_text
 from leadpages.leads.models import Lead
 from leadpages.objections import services as objections
@@ -91,7 +95,7 @@ CLOCK_MARGIN = timedelta(minutes=5)
 BATCH = 2000
 #: SQLite page cache (KiB) while members are stored.
 WRITE_CACHE_KIB = 65_536
-GOOGLE_REFUSAL = (
+GOOGLE_REFUSAL = _l(
     "Google Customer Match needs the person's consent in the EEA, and the audience basis is "
     "legitimate interest: Google exports are refused. Set LEADPAGES_AUDIENCE_BASIS=consent to "
     "build audiences from people who agreed.")
@@ -101,7 +105,24 @@ Progress = Callable[[int, int], None]
 
 
 class AudienceError(ValueError):
-    """An audience definition or export that cannot be done as asked; says why."""
+    """An audience definition or export that cannot be done as asked; says why.
+
+    Its message is translatable: str(error) reads in the locale in force when it is shown
+    (English in the commands). `field` names the input to fix, when one does.
+    """
+
+    def __init__(self, message: object, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def unknown_categories(unknown: Sequence[str], listed: str) -> Any:
+    """The message for category codes that are not in the list (shared with mailings)."""
+    if len(unknown) == 1:
+        return _l("unknown category %(codes)s; the list is: %(listed)s",
+                  codes=unknown[0], listed=listed)
+    return _l("unknown categories %(codes)s; the list is: %(listed)s",
+              codes=", ".join(unknown), listed=listed)
 
 
 # --- Definition -------------------------------------------------------------------------------
@@ -129,16 +150,19 @@ def check_name(name: str) -> str:
     """The audience name, trimmed, or AudienceError: empty, too long, odd characters, sensitive."""
     name = " ".join(name.split())
     if not name:
-        raise AudienceError("the audience name is empty")
+        raise AudienceError(_l("the audience name is empty"), "name")
     if len(name) > 80:
-        raise AudienceError(f"the audience name is longer than 80 characters ({len(name)})")
+        raise AudienceError(_l("the audience name is longer than %(limit)d characters "
+                               "(%(length)d)", limit=80, length=len(name)), "name")
     if not is_plain_text(name):
-        raise AudienceError("the audience name holds control or invisible characters")
+        raise AudienceError(_l("the audience name holds control or invisible characters"),
+                            "name")
     if word := sensitive_word(name):
-        raise AudienceError(
-            f"the audience name {name!r} suggests a sensitive trait of the people in it "
-            f"({word!r}); ad platforms forbid targeting by income, age, health, beliefs, "
-            "origin or sexuality: name the kind of property instead")
+        raise AudienceError(_l(
+            "the audience name %(name)s suggests a sensitive trait of the people in it "
+            "(%(word)s); ad platforms forbid targeting by income, age, health, beliefs, "
+            "origin or sexuality: name the kind of property instead",
+            name=repr(name), word=repr(word)), "name")
     return name
 
 
@@ -160,27 +184,30 @@ def define_audience(
     """
     name = check_name(name)
     if platform not in PLATFORMS:
-        raise AudienceError(f"the platform must be one of {', '.join(PLATFORMS)}")
+        raise AudienceError(_l("the platform must be one of %(platforms)s",
+                               platforms=", ".join(PLATFORMS)), "platform")
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
-        raise AudienceError(f"the window must be from 1 to {MAX_WINDOW_DAYS} days")
+        raise AudienceError(_l("the window must be from 1 to %(limit)d days",
+                               limit=MAX_WINDOW_DAYS), "window_days")
     if min_size < 1:
-        raise AudienceError("the minimum size must be at least 1")
+        raise AudienceError(_l("the minimum size must be at least 1"), "min_size")
     if platform_audience_id is not None:
         platform_audience_id = platform_audience_id.strip()
         if not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", platform_audience_id):
-            raise AudienceError("the platform audience id must be 1 to 64 letters or digits")
+            raise AudienceError(_l("the platform audience id must be 1 to 64 letters or "
+                                   "digits"), "platform_audience_id")
     codes = sorted({c.strip() for c in categories if c.strip()})
     if not codes:
-        raise AudienceError("give at least one category")
+        raise AudienceError(_l("give at least one category"), "categories")
     begin_write(session)
     known = {c.code: c for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
     if unknown := [c for c in codes if c not in known]:
         listed = ", ".join(session.scalars(select(Category.code).order_by(Category.code)))
-        raise AudienceError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} "
-                            f"{', '.join(unknown)}; the list is: {listed}")
+        raise AudienceError(unknown_categories(unknown, listed), "categories")
     taken = session.scalar(select(Audience.id).where(func.lower(Audience.name) == name.lower()))
     if taken is not None:
-        raise AudienceError(f"there is already an audience named {name!r}")
+        raise AudienceError(_l("there is already an audience named %(name)s", name=repr(name)),
+                            "name")
     audience = Audience(name=name, platform=platform, window_days=window_days,
                         min_size=min_size, platform_audience_id=platform_audience_id,
                         created_by=created_by, created_at=now or utcnow(),
@@ -196,19 +223,47 @@ def find_audience(session: Session, name: str) -> Audience:
         func.lower(Audience.name) == " ".join(name.split()).lower()))
     if audience is None:
         known = ", ".join(session.scalars(select(Audience.name).order_by(Audience.name)))
-        raise AudienceError(f"there is no audience named {name!r}"
-                            + (f"; the audiences are: {known}" if known else ""))
+        if known:
+            raise AudienceError(_l("there is no audience named %(name)s; the audiences are: "
+                                   "%(known)s", name=repr(name), known=known))
+        raise AudienceError(_l("there is no audience named %(name)s", name=repr(name)))
     return audience
 
 
 def refusal(audience: Audience, basis: str) -> str | None:
-    """Why this audience may not be exported at all under `basis`, or None."""
+    """Why this audience may not be exported at all under `basis`, or None (current locale)."""
     if word := sensitive_word(audience.name):
-        return (f"the audience name suggests a sensitive trait ({word!r}); define a new "
-                "audience with a neutral name")
+        return _("the audience name suggests a sensitive trait (%(word)s); define a new "
+                 "audience with a neutral name", word=repr(word))
     if audience.platform == "google" and basis != "consent":
-        return GOOGLE_REFUSAL
+        return str(GOOGLE_REFUSAL)
     return None
+
+
+def below_minimum(included: int, minimum: int) -> str:
+    """Why a below-minimum export wrote no upload file (current locale)."""
+    return _("%(included)d people, fewer than the minimum of %(minimum)d: no upload file "
+             "written", included=included, minimum=minimum)
+
+
+def reason_text(audience: Audience, export: AudienceExport) -> str:
+    """The export's stored reason (English) in the current locale, when it is a known one.
+
+    Reasons are stored in English, as they were said (logs, the commands and scripts read
+    them); one that a message of this module says again in the reader's language is shown so,
+    any other (a failure's error text) as stored.
+    """
+    if not export.reason:
+        return ""
+    candidates: list[Callable[[], str | None]] = [
+        lambda: refusal(audience, "consent"), lambda: str(GOOGLE_REFUSAL),
+        lambda: below_minimum(export.included, audience.min_size)]
+    for candidate in candidates:
+        with force_locale(SYSTEM_LANGUAGE):
+            english = candidate()
+        if english == export.reason:
+            return candidate() or export.reason
+    return export.reason
 
 
 # --- Who is eligible --------------------------------------------------------------------------
@@ -663,13 +718,16 @@ def _start(session: Session, audience: Audience, run_by: str, now: datetime,
     for other in running:
         if other.started_at > now - ABANDONED_AFTER:
             session.rollback()
-            raise AudienceError(
-                f"an export of {audience.name!r} started by {other.run_by} at "
-                f"{other.started_at:%Y-%m-%d %H:%M} UTC is still running; try again when it ends")
+            raise AudienceError(_l(
+                "an export of %(name)s started by %(by)s at %(at)s UTC is still running; try "
+                "again when it ends", name=repr(audience.name), by=other.run_by,
+                at=f"{other.started_at:%Y-%m-%d %H:%M}"))
         other.status, other.reason, other.finished_at = "failed", "abandoned", now
     export = AudienceExport(audience_id=audience.id, run_by=run_by, started_at=now,
                             status="running", excluded={})
-    if reason := refusal(audience, basis):
+    with force_locale(SYSTEM_LANGUAGE):  # stored: English, whoever runs it
+        reason = refusal(audience, basis)
+    if reason:
         export.status, export.reason, export.finished_at = "refused", reason, now
     session.add(export)
     session.commit()
@@ -725,7 +783,8 @@ def export_audience(
         changes = Path(name)
     except OSError as error:
         _fail(session, export.id, f"cannot write in {folder}: {error}")
-        raise AudienceError(f"cannot write the audience files in {folder}: {error}") from None
+        raise AudienceError(_l("cannot write the audience files in %(folder)s: %(error)s",
+                               folder=str(folder), error=str(error))) from None
     files = (upload_file, removal_file)
     try:
         with open(handle, "w", encoding="utf-8") as changes_out:
@@ -740,8 +799,8 @@ def export_audience(
         _apply(session, audience, export, changes, add=written, added=read.added, now=now)
         export.status = "written" if written else "below-minimum"
         if not written:
-            export.reason = (f"{read.included} people, fewer than the minimum of "
-                             f"{audience.min_size}: no upload file written")
+            with force_locale(SYSTEM_LANGUAGE):  # stored: English, whoever runs it
+                export.reason = below_minimum(read.included, audience.min_size)
         export.included, export.excluded = read.included, read.excluded
         export.removed = read.removed
         if written:

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from leadpages.audit import services as audit
 from leadpages.db import begin_write
 from leadpages.extensions import db
-from leadpages.i18n import LANGUAGES
+from leadpages.i18n import LANGUAGES, in_system_language
 from leadpages.mailings import services
 from leadpages.mailings.models import Mailing
 
@@ -40,6 +40,7 @@ def _report_lines(report: dict[str, int]) -> list[str]:
 @click.option("--by", default=getpass.getuser, show_default="your user name",
               help="Who creates the mailing (kept with it).")
 @with_appcontext
+@in_system_language
 def create(target: str, categories: str, by: str) -> None:
     """Create a mailing and plan its recipients (one per person); nothing is sent yet."""
     codes = [code for code in categories.split(",") if code.strip()]
@@ -66,6 +67,7 @@ def create(target: str, categories: str, by: str) -> None:
 @click.option("--lang", type=click.Choice(LANGUAGES),
               help="Render in this language (default: the sample recipient's).")
 @with_appcontext
+@in_system_language
 def preview(mailing_id: int, lang: str | None) -> None:
     """Print the plain-text email as a planned recipient would get it."""
     mailing = _get(mailing_id)
@@ -84,6 +86,7 @@ def preview(mailing_id: int, lang: str | None) -> None:
 @click.option("--takeover", is_flag=True,
               help="Resume a mailing left 'sending' by a run that stopped (make sure it did).")
 @with_appcontext
+@in_system_language
 def send(mailing_id: int, takeover: bool) -> None:
     """Send the queued emails at LEADPAGES_MAILING_RATE_PER_MINUTE, re-checking each person."""
     mailing = _get(mailing_id)
@@ -117,6 +120,7 @@ def send(mailing_id: int, takeover: bool) -> None:
 @mailing_group.command("report")
 @click.argument("mailing_id", type=click.IntRange(1))
 @with_appcontext
+@in_system_language
 def report(mailing_id: int) -> None:
     """Show a mailing's state and its counts: planned, excluded, sent, skipped per reason."""
     mailing = _get(mailing_id)
@@ -131,6 +135,7 @@ def report(mailing_id: int) -> None:
 @mailing_group.command("list")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
 @with_appcontext
+@in_system_language
 def list_(limit: int) -> None:
     """The newest mailings with their status and how many were sent."""
     mailings = services.list_mailings(db.session, limit)

@@ -24,6 +24,7 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
@@ -39,7 +40,15 @@ from leadpages.projects.models import Category, Project, project_categories
 
 
 class MailingError(ValueError):
-    """A mailing that cannot be created, planned or sent as asked; says why and what to do."""
+    """A mailing that cannot be created, planned or sent as asked; says why and what to do.
+
+    Its message is translatable: str(error) reads in the locale in force when it is shown
+    (English in the commands and the worker's log). `field` names the input to fix, if any.
+    """
+
+    def __init__(self, message: object, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 #: The reason a claimed recipient carries while its message is being handed over.
@@ -71,23 +80,27 @@ def create_mailing(session: Session, target_slug: str, category_codes: Iterable[
     """
     by = (by or "").strip()
     if not by:
-        raise MailingError("say who creates the mailing (--by)")
+        raise MailingError(_l("say who creates the mailing (--by)"))
     codes = sorted({code.strip().lower() for code in category_codes if code and code.strip()})
     if not codes:
-        raise MailingError("give at least one source category")
+        raise MailingError(_l("give at least one source category"), "categories")
     begin_write(session)
     project = session.scalar(select(Project).where(Project.slug == target_slug))
     if project is None:
-        raise MailingError(f"there is no project {target_slug!r}")
+        raise MailingError(_l("there is no project %(slug)s", slug=repr(target_slug)), "target")
     if not project.is_published:
-        raise MailingError(f"project {target_slug!r} is {project.status}, not published: "
-                           "a mailing may only point to a page that takes requests")
+        raise MailingError(_l("project %(slug)s is %(status)s, not published: a mailing may "
+                              "only point to a page that takes requests",
+                              slug=repr(target_slug), status=project.status), "target")
     known = {c.code: c for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
     unknown = [code for code in codes if code not in known]
     if unknown:
         listed = ", ".join(session.scalars(select(Category.code).order_by(Category.code)))
-        raise MailingError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} "
-                           f"{', '.join(unknown)}; the list is: {listed}")
+        if len(unknown) == 1:
+            raise MailingError(_l("unknown category %(codes)s; the list is: %(listed)s",
+                                  codes=unknown[0], listed=listed), "categories")
+        raise MailingError(_l("unknown categories %(codes)s; the list is: %(listed)s",
+                              codes=", ".join(unknown), listed=listed), "categories")
     mailing = Mailing(target_project=project, target_project_id=project.id, created_by=by,
                       created_at=now or utcnow(), status="draft", report={},
                       categories=[known[code] for code in codes])
@@ -147,7 +160,8 @@ def plan(session: Session, mailing: Mailing) -> int:
     not yet planned. The report gets the planned total and the exclusions per reason. Flushes.
     """
     if mailing.status != "draft":
-        raise MailingError(f"mailing {mailing.id} is {mailing.status}; only a draft is planned")
+        raise MailingError(_l("mailing %(id)s is %(status)s; only a draft is planned",
+                              id=mailing.id, status=mailing.status))
     begin_write(session)
     # People planned by an earlier run count as seen, so a re-run adds no second address of theirs.
     seen_emails: set[str] = set()
@@ -430,15 +444,15 @@ def request_send(session: Session, mailing: Mailing, now: datetime | None = None
     begin_write(session)
     session.refresh(mailing)
     if mailing.status == "sending":
-        raise MailingError("the mailing is being sent now")
+        raise MailingError(_l("the mailing is being sent now"))
     if is_send_requested(mailing):
-        raise MailingError("the mailing is already waiting for the worker")
+        raise MailingError(_l("the mailing is already waiting for the worker"))
     project = session.get(Project, mailing.target_project_id)
     if project is None or not project.is_published:
-        raise MailingError("the target project is not published: the mailing is not sent")
+        raise MailingError(_l("the target project is not published: the mailing is not sent"))
     queued = queued_count(session, mailing)
     if mailing.status == "sent" and not queued:
-        raise MailingError("every recipient has been handled: nothing is left to send")
+        raise MailingError(_l("every recipient has been handled: nothing is left to send"))
     moment = now or utcnow()
     mailing.report = {**(mailing.report or {}), SEND_REQUESTED: int(moment.timestamp())}
     session.flush()
@@ -482,8 +496,8 @@ def _start(session: Session, mailing: Mailing, takeover: bool, now: datetime) ->
     project = session.get(Project, mailing.target_project_id)
     if project is None or not project.is_published:
         session.rollback()
-        raise MailingError(f"the target project is {project.status if project else 'gone'}, "
-                           "not published: the mailing is not sent")
+        raise MailingError(_l("the target project is %(status)s, not published: the mailing "
+                              "is not sent", status=project.status if project else "gone"))
     allowed = ["draft", "sent", *(["sending"] if takeover else [])]
     claimed = session.execute(
         update(Mailing).where(Mailing.id == mailing.id, Mailing.status.in_(allowed))
@@ -491,9 +505,9 @@ def _start(session: Session, mailing: Mailing, takeover: bool, now: datetime) ->
         .execution_options(synchronize_session=False))
     if not getattr(claimed, "rowcount", 0):
         session.rollback()
-        raise MailingError(
-            f"mailing {mailing.id} is being sent by another run; if that run stopped "
-            "(a crash, a closed terminal), resume with --takeover")
+        raise MailingError(_l(
+            "mailing %(id)s is being sent by another run; if that run stopped (a crash, a "
+            "closed terminal), resume with --takeover", id=mailing.id))
     # Claims of a run that stopped: the message may have left; never risk sending it twice.
     session.execute(
         update(MailingRecipient)

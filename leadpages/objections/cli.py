@@ -15,6 +15,7 @@ from sqlalchemy import select
 from leadpages.audit import services as audit
 from leadpages.db import begin_write
 from leadpages.extensions import db
+from leadpages.i18n import in_system_language
 from leadpages.objections import services as objections
 from leadpages.objections.keys import person_keys
 from leadpages.objections.models import SCOPES, Objection
@@ -66,6 +67,7 @@ def objection_group() -> None:
               help="Where it came from, e.g. 'letter of 2026-11-20' (never the identifier).")
 @click.option("--by", "by", help="Who enters it (default: your user name).")
 @with_appcontext
+@in_system_language
 def add(email: str | None, phone: str | None, scope: str, note: str, by: str | None) -> None:
     """Record an objection received by letter or call (source: staff), and act on it at once.
 
@@ -105,6 +107,7 @@ def add(email: str | None, phone: str | None, scope: str, note: str, by: str | N
 @click.option("--email", help="The email address to look up, in any spelling.")
 @click.option("--phone", help="The phone number to look up, in any spelling.")
 @with_appcontext
+@in_system_language
 def check(email: str | None, phone: str | None) -> None:
     """Whether the register holds objections for these identifiers, and which (never who)."""
     email, phone = _identifiers(email, phone)
@@ -136,6 +139,7 @@ def check(email: str | None, phone: str | None) -> None:
                    "on that number).")
 @click.option("--by", "by", help="Who withdraws it (default: your user name).")
 @with_appcontext
+@in_system_language
 def withdraw(email: str | None, phone: str | None, confirmed_by_person: bool,
              by: str | None) -> None:
     """End the objections of these identifiers, once the person confirmed it themselves.

@@ -17,6 +17,8 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -46,14 +48,18 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 
 
 class ObjectionError(ValueError):
-    """An objection that cannot be recorded as given; says what to fix."""
+    """An objection that cannot be recorded as given; says what to fix.
+
+    Its message is translatable: str(error) reads in the locale in force when it is shown.
+    """
 
 
 def identifier_problems(email: str | None, phone: str | None) -> dict[str, str]:
-    """What is wrong with identifiers typed by staff or sent by a partner, per field (English).
+    """What is wrong with identifiers typed by staff or sent by a partner, per field.
 
-    The API and the CLI check with this before they record; the public page checks with the
-    lead form's validators, which say the same in the visitor's language. Empty means usable.
+    In the current locale: the reader's language in the workspace, English in the API and the
+    commands (leadpages.i18n.select_locale). The API and the CLI check with this before they
+    record; the public page checks with the lead form's validators. Empty means usable.
     """
     problems: dict[str, str] = {}
     if email is not None:
@@ -62,13 +68,15 @@ def identifier_problems(email: str | None, phone: str | None) -> dict[str, str]:
                 raise EmailNotValidError("too long")
             validate_email(email, check_deliverability=False)
         except EmailNotValidError:
-            problems["email"] = "is not a valid email address, such as name@example.com"
+            problems["email"] = _("is not a valid email address, such as name@example.com")
     region = current_app.config["PHONE_REGION"]
     if phone is not None and (len(phone) > 32 or canonical_phone(phone, region) is None):
-        problems["phone"] = ("is not a valid phone number, such as +32470123456 (a number "
-                             f"without a country code is read as one in {region})")
+        problems["phone"] = _("is not a valid phone number, such as +32470123456 (a number "
+                              "without a country code is read as one in %(region)s)",
+                              region=region)
     if not email and not phone and not problems:
-        problems["email"] = problems["phone"] = "give an email address, a phone number, or both"
+        problems["email"] = problems["phone"] = _(
+            "give an email address, a phone number, or both")
     return problems
 
 
@@ -149,17 +157,18 @@ def record_objection(
     twice adds nothing. Flushes; the caller commits.
     """
     if scope not in SCOPES:
-        raise ObjectionError(f"scope must be one of {', '.join(SCOPES)}")
+        raise ObjectionError(_l("scope must be one of %(scopes)s", scopes=", ".join(SCOPES)))
     if source not in SOURCES:
-        raise ObjectionError(f"source must be one of {', '.join(SOURCES)}")
+        raise ObjectionError(_l("source must be one of %(sources)s",
+                                sources=", ".join(SOURCES)))
     if note is not None and len(note) > 200:
-        raise ObjectionError("the note is longer than 200 characters")
+        raise ObjectionError(_l("the note is longer than %(limit)d characters", limit=200))
     found = dict(keys or {})
     found.update(person_keys(email, phone))
     if phone and "phone" not in found:
-        raise ObjectionError("the phone number is not a valid number")
+        raise ObjectionError(_l("the phone number is not a valid number"))
     if not found:
-        raise ObjectionError("give an email address or a phone number")
+        raise ObjectionError(_l("give an email address or a phone number"))
     now = now or utcnow()
     begin_write(session)
     result = Recorded(keys=found)

@@ -61,7 +61,11 @@ def rotate_webhook_secret(session: Session, partner: Partner) -> str:
 
 
 class SettingsError(ValueError):
-    """A delivery setting was refused; the message says what to change."""
+    """A delivery setting was refused; the message says what to change.
+
+    Its message is translatable: str(error) reads in the locale in force when it is shown (the
+    reader's in the portal and the workspace, English in the worker's delivery errors).
+    """
 
 
 def check_webhook_url(url: str, *, require_https: bool, allow_loopback: bool) -> str:
@@ -72,32 +76,35 @@ def check_webhook_url(url: str, *, require_https: bool, allow_loopback: bool) ->
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise SettingsError("enter a full address starting with https://")
+        raise SettingsError(_l("enter a full address starting with https://"))
     if parts.scheme != "https" and require_https:
-        raise SettingsError("the address must start with https://")
+        raise SettingsError(_l("the address must start with https://"))
     if parts.username or parts.password:
-        raise SettingsError("the address must not contain a user name or password")
+        raise SettingsError(_l("the address must not contain a user name or password"))
     if len(url) > 500:
-        raise SettingsError("the address must be at most 500 characters")
+        raise SettingsError(_l("the address must be at most %(limit)d characters", limit=500))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise SettingsError("the port must be a number from 1 to 65535") from None
+        raise SettingsError(_l("the port must be a number from 1 to 65535")) from None
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise SettingsError(f"the host {parts.hostname} cannot be found") from None
+        raise SettingsError(_l("the host %(host)s cannot be found",
+                               host=parts.hostname)) from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if isinstance(address, ipaddress.IPv6Address):
             # IPv4 carried inside IPv6 is judged as the IPv4 address it carries.
             address = address.ipv4_mapped or address.sixtofour or address
             if address in NAT64:
-                raise SettingsError(f"the host {parts.hostname} is not a public address")
+                raise SettingsError(_l("the host %(host)s is not a public address",
+                                       host=parts.hostname))
         if address.is_loopback and allow_loopback:
             continue
         if not address.is_global:
-            raise SettingsError(f"the host {parts.hostname} is not a public address")
+            raise SettingsError(_l("the host %(host)s is not a public address",
+                                   host=parts.hostname))
     return url.strip()
 
 
@@ -130,11 +137,12 @@ def check_email_recipients(addresses: list[str]) -> list[str]:
         try:
             validate_email(address, check_deliverability=False)
         except EmailNotValidError:
-            raise SettingsError(f"{address} is not a valid email address") from None
+            raise SettingsError(_l("%(address)s is not a valid email address",
+                                   address=address)) from None
         if address.lower() not in (a.lower() for a in cleaned):
             cleaned.append(address)
     if len(cleaned) > 10:
-        raise SettingsError("at most 10 addresses")
+        raise SettingsError(_l("at most %(limit)d addresses", limit=10))
     return cleaned
 
 
@@ -251,12 +259,12 @@ def check_partner(session: Session, fields: dict[str, Any], *, partner: Partner 
                                                     allow_loopback=allow_loopback)
                                   if url else None)
     except SettingsError as error:
-        raise PartnerError("webhook_url", str(error)) from None
+        raise PartnerError("webhook_url", error.args[0]) from None
     try:
         cleaned["email_recipients"] = check_email_recipients(
             list(fields.get("email_recipients") or []))
     except SettingsError as error:
-        raise PartnerError("email_recipients", str(error)) from None
+        raise PartnerError("email_recipients", error.args[0]) from None
     return cleaned
 
 
