@@ -57,8 +57,13 @@ class Health:
 
     @property
     def success_rate(self) -> float | None:
-        """Delivered as a share of all messages queued in the period (None if there were none)."""
-        return self.delivered / self.total if self.total else None
+        """Delivered as a share of the period's messages that are done: delivered or dead.
+
+        Messages still being tried are neither (a retry may yet deliver them); None if no
+        message of the period is done yet.
+        """
+        done = self.delivered + self.dead
+        return self.delivered / done if done else None
 
 
 def period_days(value: Any) -> int:
@@ -136,13 +141,16 @@ def partner_health(session: Session, partner_id: int, days: int = DEFAULT_DAYS,
         setattr(health, status, count)
     health.total = health.delivered + health.pending + health.dead
     latencies: list[float] = []
-    for delivered_at, queued_at, captured_at in session.execute(
-        select(Delivery.delivered_at, Delivery.created_at, Lead.created_at)
+    for delivered_at, queued_at, captured_at, kind in session.execute(
+        select(Delivery.delivered_at, Delivery.created_at, Lead.created_at, Delivery.kind)
         .outerjoin(Lead, Lead.id == Delivery.lead_id)
         .where(*in_period, Delivery.status == "delivered")
     ):
         if delivered_at is not None:
-            latencies.append((delivered_at - (captured_at or queued_at)).total_seconds())
+            # A new lead counts from its capture; a notice about an older lead (objected,
+            # erased...) from when the notice was queued, not from the lead's capture.
+            start = captured_at if kind == "lead.created" and captured_at else queued_at
+            latencies.append((delivered_at - start).total_seconds())
     if latencies:
         health.median_seconds = statistics.median(latencies)
         health.p95_seconds = percentile(latencies, 0.95)
@@ -189,11 +197,13 @@ class Summary:
 
     total: int
     delivered: int
+    dead: int = 0
 
     @property
     def success_rate(self) -> float | None:
-        """Delivered as a share of all queued (None if none were)."""
-        return self.delivered / self.total if self.total else None
+        """Delivered as a share of those done, delivered or dead (None if none is done yet)."""
+        done = self.delivered + self.dead
+        return self.delivered / done if done else None
 
 
 def summaries(session: Session, days: int = DEFAULT_DAYS,
@@ -201,8 +211,10 @@ def summaries(session: Session, days: int = DEFAULT_DAYS,
     """Per partner, its deliveries queued in the last `days` days and how many arrived."""
     now = now or utcnow()
     delivered = func.sum(case((Delivery.status == "delivered", 1), else_=0))
+    dead = func.sum(case((Delivery.status == "dead", 1), else_=0))
     rows = session.execute(
-        select(Delivery.partner_id, func.count(), delivered)
+        select(Delivery.partner_id, func.count(), delivered, dead)
         .where(Delivery.created_at >= now - timedelta(days=days), Delivery.created_at <= now)
         .group_by(Delivery.partner_id))
-    return {partner_id: Summary(total, int(done or 0)) for partner_id, total, done in rows}
+    return {partner_id: Summary(total, int(done or 0), int(lost or 0))
+            for partner_id, total, done, lost in rows}
