@@ -12,6 +12,7 @@ from sqlalchemy import select
 from leadpages.accounts import services
 from leadpages.accounts.models import PartnerUser
 from leadpages.audit import services as audit
+from leadpages.db import begin_write
 from leadpages.extensions import db
 from leadpages.partners.models import Partner
 from leadpages.staff import services as staff
@@ -58,13 +59,20 @@ def create_user_command(slug: str | None, role: str | None, email: str, name: st
                 staff.check_available(db.session, email)
             services.check_name(name)
             password = _read_password(password_stdin)
+            # The write lock is taken only now, not while someone types a password; the
+            # create functions check the address again inside it.
+            db.session.rollback()
+            begin_write(db.session)
             if partner is not None:
+                partner = db.session.get(Partner, partner.id)
+                assert partner is not None  # noqa: S101  (it existed a moment ago)
                 user: PartnerUser | StaffUser = services.create_user(
                     db.session, partner, email, name, password)
             else:
                 assert role is not None  # noqa: S101  (checked above; for the type checker)
                 user = staff.create_staff(db.session, email, name, role, password)
-                audit.record(db.session, "cli", "staff.create", f"staff:{user.id}", role=role)
+                audit.record(db.session, audit.cli_actor(), "staff.create", f"staff:{user.id}",
+                             role=role)
         except services.AccountError as error:
             db.session.rollback()
             hint = "password" if error.field == "password" else f"--{error.field}"

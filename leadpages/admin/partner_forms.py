@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     DateTimeLocalField,
+    Field,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -17,12 +18,13 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from leadpages.accounts import services as accounts
 from leadpages.admin.forms import REQUIRED, STRIP, ServiceCheck
 from leadpages.arrangements.models import Arrangement
 from leadpages.arrangements.services import PARTIES, PURPOSES, RIGHTS
+from leadpages.db import utcnow
 from leadpages.i18n import LANGUAGES
 from leadpages.partners import services as partners
 from leadpages.web.forms import Form
@@ -268,6 +270,16 @@ class ActivateForm(Form):
     effective_from = DateTimeLocalField(_l("In force from (UTC)"), [Optional()],
                                         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                         description=_l("Leave empty for now."))
+
+    def validate_effective_from(self, field: Field) -> None:
+        """Not in the past: leads captured before were captured under the version then in force.
+
+        A minute of grace covers the time it takes to fill in the form.
+        """
+        moment = self.as_utc(field.data)
+        if moment is not None and moment < utcnow() - timedelta(minutes=1):
+            raise ValidationError(_l("Choose now or a later time: leads already captured "
+                                     "stay under the version that was in force."))
 
     @staticmethod
     def as_utc(moment: datetime | None) -> datetime | None:

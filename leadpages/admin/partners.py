@@ -103,16 +103,16 @@ def _save_partner(form: PartnerForm, partner: Partner | None) -> Partner | None:
     values = form.values()
     try:
         # Slow parts first, before the write lock: DNS look-up of the webhook, the image.
-        partners.check_partner(db.session, values, partner=partner, **rules)
+        cleaned = partners.check_partner(db.session, values, partner=partner, **rules)
         data = form.logo_bytes()
         logo = (partners.store_partner_logo(data, current_app.config["UPLOAD_PATH"])
                 if data is not None else None)
         if partner is None:
             write_phase()
-            saved = partners.create_partner(db.session, logo=logo, **rules, **values)
+            saved = partners.create_partner(db.session, cleaned, logo)
         else:
             write_phase(partner)
-            saved = partners.update_partner(db.session, partner, logo=logo, **rules, **values)
+            saved = partners.update_partner(db.session, partner, cleaned, logo)
     except partners.PartnerError as error:
         db.session.rollback()
         getattr(form, error.field).errors = [str(error)]
@@ -395,6 +395,10 @@ def partner_arrangement_draft(partner_id: int) -> BaseResponse:
     else:
         content = arrangements.default_content(partner, current_app.config["OPERATOR_NAME"])
     write_phase(partner)
+    if (existing := _draft_of(partner)) is not None:  # drafted meanwhile, by another request
+        db.session.rollback()
+        return redirect(url_for("admin.partner_arrangement_edit", partner_id=partner.id,
+                                version=existing.version), 303)
     draft = arrangements.create_draft(db.session, partner, content)
     audit.record(db.session, g.staff, "arrangement.draft", _subject(partner),
                  version=draft.version)

@@ -243,8 +243,9 @@ def check_partner(session: Session, fields: dict[str, Any], *, partner: Partner 
                   require_https: bool, allow_loopback: bool) -> dict[str, Any]:
     """The partner's fields cleaned, or PartnerError naming the first one to fix.
 
-    Reads only (the webhook check may look up DNS): a view runs it before its write phase;
-    create_partner and update_partner run it again before writing.
+    Reads only, and may be slow (the webhook check looks up DNS): a view runs it before its
+    write phase and hands what it returns to create_partner or update_partner, which check
+    again only what may have changed meanwhile (is the slug still free?).
     """
     cleaned: dict[str, Any] = {"slug": check_slug_available(session, fields.get("slug") or "",
                                                             partner)}
@@ -291,14 +292,13 @@ LOGO_MESSAGES: dict[str, Any] = {
 }
 
 
-def create_partner(session: Session, *, require_https: bool, allow_loopback: bool,
-                   logo: str | None = None, **fields: Any) -> Partner:
-    """A new partner from the form's fields (see PARTNER_FIELDS); flushed, or PartnerError.
+def create_partner(session: Session, cleaned: dict[str, Any], logo: str | None = None
+                   ) -> Partner:
+    """A new partner from fields checked by check_partner; flushed, or PartnerError.
 
     A webhook URL comes with its first signing secret.
     """
-    cleaned = check_partner(session, fields, require_https=require_https,
-                            allow_loopback=allow_loopback)
+    check_slug_available(session, cleaned["slug"])
     partner = Partner(**cleaned, logo=logo, webhook_secrets=[])
     session.add(partner)
     session.flush()
@@ -307,14 +307,14 @@ def create_partner(session: Session, *, require_https: bool, allow_loopback: boo
     return partner
 
 
-def update_partner(session: Session, partner: Partner, *, require_https: bool,
-                   allow_loopback: bool, logo: str | None = None, **fields: Any) -> Partner:
-    """Change a partner's fields (a new logo only if given); flushed, or PartnerError.
+def update_partner(session: Session, partner: Partner, cleaned: dict[str, Any],
+                   logo: str | None = None) -> Partner:
+    """Change a partner's fields, checked by check_partner (a new logo only if given); flushed.
 
     A first webhook URL comes with its signing secret; a webhook URL emptied stops webhooks.
+    PartnerError if the slug was taken meanwhile.
     """
-    cleaned = check_partner(session, fields, partner=partner, require_https=require_https,
-                            allow_loopback=allow_loopback)
+    check_slug_available(session, cleaned["slug"], partner)
     for name, value in cleaned.items():
         setattr(partner, name, value)
     if logo is not None:

@@ -99,8 +99,13 @@ class VisitCounter:
         if not counts:
             return
         try:
-            with self._session_factory() as session, session.begin():
-                add_totals(session, resolve_codes(session, counts))
+            with self._session_factory() as session:
+                # The codes are read in a transaction of their own: on SQLite a read that goes
+                # on into a write fails at once if another writer committed in between.
+                with session.begin():
+                    resolved = resolve_codes(session, counts)
+                with session.begin():
+                    add_totals(session, resolved)
         except Exception:
             # A page view must never fail for a statistic: keep the counts for the next flush.
             log.exception("could not write %d visit totals; keeping them", len(counts))

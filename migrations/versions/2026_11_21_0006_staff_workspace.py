@@ -1,6 +1,7 @@
 """The staff workspace: staff accounts, the append-only audit log, campaigns, page versions.
 
-The audit log refuses UPDATE and DELETE by trigger, on SQLite and PostgreSQL alike.
+The audit log refuses UPDATE and DELETE by trigger, on SQLite and PostgreSQL alike (and TRUNCATE
+on PostgreSQL; SQLite has none).
 
 Revision ID: 0006
 Revises: 0005
@@ -137,6 +138,9 @@ def _append_only(table: str) -> None:
         op.execute(f"""
             CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
             FOR EACH ROW EXECUTE FUNCTION {table}_refuse_change()""")
+        op.execute(f"""
+            CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse_change()""")
     else:
         for verb in ("UPDATE", "DELETE"):
             op.execute(f"""
@@ -146,6 +150,7 @@ def _append_only(table: str) -> None:
 
 def _drop_append_only(table: str) -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
         op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
         op.execute(f"DROP FUNCTION {table}_refuse_change()")
     else:

@@ -176,3 +176,14 @@ def test_arrangement_pages_need_a_session(app, client, make_partner):
     response = client.get(f"/admin/partners/{partner.id}/arrangements/1/review")
     assert response.status_code == 303
     assert "/admin/sign-in" in response.headers["Location"]
+
+
+def test_a_version_cannot_be_put_in_force_in_the_past(app, marketer, make_partner):
+    partner = make_partner()
+    marketer.post(f"/admin/partners/{partner.id}/arrangements/draft", {"source": "current"})
+    earlier = (utcnow() - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    answer = marketer.post(f"/admin/partners/{partner.id}/arrangements/2/activate",
+                           sign_form(signed_at=earlier, effective_from=earlier))
+    assert answer.status_code == 422
+    assert "Choose now or a later time" in answer.get_data(as_text=True)
+    assert [v.status for v in versions(app, partner.id)] == ["active", "draft"]

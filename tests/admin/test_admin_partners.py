@@ -379,3 +379,29 @@ def test_another_partners_delivery_cannot_be_replayed_here(app, marketer, make_p
     other = make_partner()
     assert marketer.post(f"/admin/partners/{other.id}/deliveries/{row.id}/replay"
                          ).status_code == 404
+
+
+def test_the_webhook_address_is_looked_up_before_the_write_lock(app, marketer, monkeypatch):
+    """A slow DNS answer must not hold SQLite's write lock, which lead intake waits for."""
+    import socket
+
+    from leadpages.web import transactions
+
+    events: list[str] = []
+    real_lookup, real_begin = socket.getaddrinfo, transactions.begin_write
+
+    def lookup(*args, **kwargs):
+        events.append("dns")
+        return real_lookup(*args, **kwargs)
+
+    def begin(session):
+        events.append("write")
+        real_begin(session)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    monkeypatch.setattr(transactions, "begin_write", begin)
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_LOOPBACK", True)
+    response = marketer.post("/admin/partners/new", form(webhook_url="http://localhost:8123/h"))
+    assert response.status_code == 200, text_of(response)
+    assert "dns" in events
+    assert "dns" not in events[events.index("write"):]

@@ -216,7 +216,7 @@ def test_the_preview_shows_a_draft_as_visitors_will_see_it_and_sends_nothing(
 
     assert answer.status_code == 200
     html = answer.get_data(as_text=True)
-    assert "Preview, not published." in html
+    assert "Aperçu, non publié." in html  # the banner speaks the language of the page
     assert html.index("preview-banner") < html.index('<main id="main">')
     assert "<h1>Résidence Le Tilleul</h1>" in html
     assert '<html lang="fr">' in html
