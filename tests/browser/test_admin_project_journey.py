@@ -74,7 +74,7 @@ def test_a_marketer_publishes_a_project_with_a_photo(staff_page: Any, live_serve
                                "wonen-aan-de-kaai", "Kaai Zeven", photo)
 
     page.get_by_role("link", name=re.compile("Preview in FR")).click()
-    assert "Preview, not published." in page.locator(".preview-banner").inner_text()
+    assert "Aperçu, non publié." in page.locator(".preview-banner").inner_text()
     assert page.get_by_role("button", name=re.compile("Envoyer")).is_disabled()
     page.goto(f"{live_server.url}/en/p/wonen-aan-de-kaai")
     assert page.locator("h1").inner_text() == "Kaai Zeven"
