@@ -192,8 +192,12 @@ def audience_show(audience_id: int) -> str:
     audience = _audience(audience_id)
     exports = db.session.scalars(select(AudienceExport).where(
         AudienceExport.audience_id == audience.id).order_by(AudienceExport.id.desc())).all()
+    # Only the newest upload file may be handed out (and only while nothing changed since).
+    blocked = {export.id: audiences.upload_file_blocker(db.session, export)
+               for export in exports if export.file_name}
     return render_template(
         "admin/privacy/audience_show.html", audience=audience, exports=exports,
+        blocked=blocked,
         members=audiences.member_count(db.session, audience),
         due=audiences.pending_removals(db.session).get(audience.id, 0),
         refusal=audiences.refusal(audience, current_app.config["AUDIENCE_BASIS"]),
@@ -236,6 +240,9 @@ def audience_download(audience_id: int, export_id: int, which: str) -> Any:
     name = export.file_name if which == "upload" else export.removal_file_name
     if not name:
         abort(404)
+    if which == "upload" and (reason := audiences.upload_file_blocker(db.session, export)):
+        flash(_l("Not handed out: %(reason)s", reason=str(reason)), "error")
+        return redirect(url_for("admin.audience_show", audience_id=audience_id), 303)
     folder = Path(current_app.config["AUDIENCE_PATH"]).resolve()
     path = (folder / name).resolve()
     if path.parent != folder or not path.is_file():
@@ -310,11 +317,6 @@ def mailing_show(mailing_id: int) -> str:
     project = mailing.target_project
     languages = [lang for lang in LANGUAGES if lang in project.languages and project.text(lang)]
     previews = [mailings.preview(db.session, mailing, lang) for lang in languages]
-    # The preview is written for a planned recipient, whose first name it shows.
-    write_phase()
-    audit.record(db.session, g.staff, "mailing.preview", f"mailing:{mailing_id}",
-                 languages=languages)
-    db.session.commit()
     return render_template("admin/privacy/mailing_show.html", mailing=mailing, counts=counts,
                            previews=previews, requested=mailings.is_send_requested(mailing),
                            queued=mailings.queued_count(db.session, mailing),

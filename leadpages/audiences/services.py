@@ -351,6 +351,43 @@ def pending_removals(session: Session) -> dict[int, int]:
         .group_by(AudienceMember.audience_id))}
 
 
+#: An upload file is handed out for this long after its export; later, export again.
+UPLOAD_FILE_FRESH = timedelta(hours=24)
+
+
+def upload_file_blocker(session: Session, export: AudienceExport,
+                        now: datetime | None = None) -> Any:
+    """Why this export's upload file may not be handed out now, or None when it may.
+
+    A file is a snapshot: uploading one written before someone objected, or before their lead
+    was restricted or erased, would reach them after all (DESIGN.md rules 5 and 6). So only the
+    audience's newest file is handed out, within a day, while nobody in it has objected and no
+    lead in it has been restricted or erased since. Removal files are always handed out.
+    """
+    if not export.file_name:
+        return _l("This export wrote no upload file.")
+    newest = session.scalar(
+        select(AudienceExport.id).where(AudienceExport.audience_id == export.audience_id,
+                                        AudienceExport.file_name.is_not(None))
+        .order_by(AudienceExport.id.desc()).limit(1))
+    if newest != export.id:
+        return _l("A newer export replaces this file: use that one.")
+    written = export.finished_at or export.started_at
+    if (now or utcnow()) - written > UPLOAD_FILE_FRESH:
+        return _l("This file is more than a day old: export again, so that everyone who "
+                  "objected or was restricted since is left out.")
+    members = select(AudienceMember.email_key).where(
+        AudienceMember.audience_id == export.audience_id)
+    if session.scalar(select(exists().where(AudienceMember.audience_id == export.audience_id,
+                                            AudienceMember.removal_due_at.is_not(None)))):
+        return _l("Someone in this file objected after it was written: export again.")
+    if session.scalar(select(exists().where(Lead.status != "new", Lead.updated_at >= written,
+                                            Lead.email_key.in_(members)))):
+        return _l("A lead in this file was restricted or erased after it was written: "
+                  "export again.")
+    return None
+
+
 def member_count(session: Session, audience: Audience) -> int:
     return int(session.scalar(select(func.count()).select_from(AudienceMember)
                               .where(AudienceMember.audience_id == audience.id)) or 0)
@@ -431,13 +468,15 @@ class _Read:
     added: int = 0
 
 
-def person_members(keys: Sequence[str]) -> ColumnElement[bool]:
+def person_members(session: Session, keys: Sequence[str]) -> ColumnElement[bool]:
     """Members (of any audience) who are the person with these register keys.
 
-    The email half names every audience id, so that it runs on the primary key (audience id,
-    email key) as the phone half runs on the phone index.
+    The email half names every audience id (they are few), so that it runs on the primary key
+    (audience id, email key) as the phone half runs on the phone index, on SQLite and
+    PostgreSQL alike.
     """
-    return or_(and_(AudienceMember.audience_id.in_(select(Audience.id)),
+    audience_ids = list(session.scalars(select(Audience.id)))
+    return or_(and_(AudienceMember.audience_id.in_(audience_ids),
                     AudienceMember.email_key.in_(keys)),
                AudienceMember.phone_key.in_(keys))
 

@@ -112,7 +112,7 @@ def _audiences(session: Session, keys: list[str]) -> list[Event]:
         select(AudienceMember, Audience, AudienceExport)
         .join(Audience, Audience.id == AudienceMember.audience_id)
         .join(AudienceExport, AudienceExport.id == AudienceMember.added_in)
-        .where(person_members(keys)))
+        .where(person_members(session, keys)))
     for member, audience, export in rows:
         facts = {"audience": audience.name, "audience_id": audience.id,
                  "platform": audience.platform, "export": export.id,

@@ -324,22 +324,15 @@ def _keys(recipient: MailingRecipient, lead: Lead | None) -> dict[str, str]:
 
 
 def preview(session: Session, mailing: Mailing, lang: str | None = None) -> Composed:
-    """The email as a planned recipient would get it (the first one), in `lang` if given.
+    """The email as a recipient gets it, in `lang` if given, written for a made-up person.
 
-    Without recipients, a made-up person who asked about the target itself stands in, so staff
-    can read the text before anyone qualifies.
+    Never a planned recipient: whoever reads a preview sees no one's name or request, and holds
+    no working objection link of anyone (its key names nobody).
     """
-    recipient = session.scalar(
-        select(MailingRecipient)
-        .where(MailingRecipient.mailing_id == mailing.id, MailingRecipient.lead_id.is_not(None))
-        .order_by(MailingRecipient.id).limit(1))
-    lead = session.get(Lead, recipient.lead_id) if recipient and recipient.lead_id else None
-    if recipient is None or lead is None:
-        sample = Lead(first_name="Jan", last_name="Janssens", email="jan@example.com",
-                      language=lang or "en", project=mailing.target_project,
-                      created_at=mailing.created_at)
-        return compose(mailing, sample, {"email": "0" * 64}, lang)
-    return compose(mailing, lead, _keys(recipient, lead), lang)
+    sample = Lead(first_name="Jan", last_name="Janssens", email="jan@example.com",
+                  language=lang or "en", project=mailing.target_project,
+                  created_at=mailing.created_at)
+    return compose(mailing, sample, {"email": "0" * 64}, lang)
 
 
 # --- Sending ------------------------------------------------------------------------------------

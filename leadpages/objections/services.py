@@ -198,7 +198,7 @@ def _act_on(session: Session, result: Recorded, scope: str, now: datetime) -> No
     if scope in ACTIONS["ads"]:
         queued = session.execute(
             update(AudienceMember)
-            .where(person_members(keys), AudienceMember.removal_due_at.is_(None))
+            .where(person_members(session, keys), AudienceMember.removal_due_at.is_(None))
             .values(removal_due_at=now))
         result.removals_queued = int(getattr(queued, "rowcount", 0) or 0)
     told = exists().where(Delivery.lead_id == Lead.id, Delivery.kind == "lead.objected")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,57 @@ def test_export_leaves_the_objector_out_and_download_is_audited(
     assert actions == [("audience.define", f"audience:{audience.id}"),
                        ("audience.export", f"audience:{audience.id}"),
                        ("audience.download", f"audience:{audience.id}")]
+
+
+def test_an_upload_file_is_handed_out_only_while_nobody_in_it_objected_since(
+        app: Flask, privacy_officer: StaffBrowser, make_project: Callable[..., Project],
+        lead_of: Callable[..., Lead], session: Session, folder: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project = make_project()
+    lead_of(project, email="kept.person@example.com", phone="0470 31 31 31")
+    lead_of(project, email="late.objector@example.com", phone="0470 33 33 33")
+    assert _define(privacy_officer).status_code == 303
+    audience = session.scalar(select(Audience))
+    assert audience is not None
+    privacy_officer.post(f"/admin/audiences/{audience.id}/export")
+    session.expire_all()
+    first = session.scalar(select(AudienceExport))
+    assert first is not None
+    url = f"/admin/audiences/{audience.id}/exports/{first.id}/upload"
+    fine = privacy_officer.get(url)
+    assert fine.status_code == 200
+    fine.close()
+
+    # The person objects after the file was written: the file is not handed out any more.
+    with app.app_context():
+        objections.record_objection(session, email="Late.Objector@example.com", scope="ads",
+                                    source="page")
+        session.commit()
+    refused = privacy_officer.get(url)
+    assert refused.status_code == 303
+    page = privacy_officer.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Someone in this file objected after it was written: export again." in page
+
+    # A new export leaves them out, puts them in its removal file, and its file is handed out;
+    # the older one never again.
+    privacy_officer.post(f"/admin/audiences/{audience.id}/export")
+    session.expire_all()
+    second = session.scalars(select(AudienceExport).order_by(AudienceExport.id.desc())).first()
+    assert second is not None
+    assert second.id != first.id
+    new = privacy_officer.get(f"/admin/audiences/{audience.id}/exports/{second.id}/upload")
+    assert new.status_code == 200
+    assert "late" not in new.get_data(as_text=True)
+    new.close()
+    removal = privacy_officer.get(f"/admin/audiences/{audience.id}/exports/{second.id}/removal")
+    assert removal.status_code == 200
+    removal.close()
+    assert privacy_officer.get(url).status_code == 303
+    # A day later, even the newest file must be made again.
+    from leadpages.audiences import services as audiences
+
+    later = second.finished_at + audiences.UPLOAD_FILE_FRESH + timedelta(minutes=1)
+    assert audiences.upload_file_blocker(session, second, now=later) is not None
 
 
 def test_google_is_refused_under_legitimate_interest(

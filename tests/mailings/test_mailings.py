@@ -373,15 +373,17 @@ def test_a_target_closed_since_is_not_mailed(app: Flask, session: Session, make_
 # --- Preview ----------------------------------------------------------------------------------
 
 
-def test_preview_renders_a_planned_recipient_in_the_asked_language(
+def test_preview_is_written_for_a_made_up_person_in_the_asked_language(
         session: Session, make_project: Any, make_lead: Any) -> None:
     source, target = make_project(), make_project()
     make_lead(source, "fr@example.com", lang="fr", first_name="Aline")
     mailing = planned_mailing(session, target)
-    own = services.preview(session, mailing)
+    own = services.preview(session, mailing, "fr")
     assert own.lang == "fr"
     assert target.text("fr").title in own.subject
-    assert "Bonjour Aline," in own.text
+    assert "Bonjour Jan," in own.text
+    assert "Aline" not in own.text + own.html  # a planned recipient is never shown
+    assert own.to == "jan@example.com"
     english = services.preview(session, mailing, "en")
     assert english.lang == "en"
     assert f"/en/p/{target.slug}?c=mailing-{mailing.id}" in english.text
