@@ -51,6 +51,19 @@ def when(moment: datetime | str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+#: The largest id a database integer holds; a larger number in a query names nothing.
+MAX_ID = 2_147_483_647
+
+
+def id_arg(name: str) -> int | None:
+    """A query argument naming a row by id or number: None unless it is 1 to MAX_ID.
+
+    The database could not even bind a larger number (a 500 on PostgreSQL).
+    """
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= MAX_ID else None
+
+
 def page_number() -> int:
     """The `?page=` of a list, kept within sane bounds."""
     number = request.args.get("page", 1, type=int) or 1

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from leadpages.admin.auth import staff_required
-from leadpages.admin.blueprint import ID, bp
+from leadpages.admin.blueprint import ID, bp, id_arg
 from leadpages.admin.campaign_forms import CHANNEL_LABELS, CampaignForm
 from leadpages.audit import services as audit
 from leadpages.campaigns import chart, creatives, results
@@ -251,7 +251,7 @@ def campaign_results(campaign_id: int) -> tuple[str, int]:
 @staff_required("results")
 def results_csv(kind: str) -> Response | tuple[str, int]:
     """The figures per day, or the per-campaign table, as CSV."""
-    campaign_id = request.args.get("campaign", type=int)
+    campaign_id = id_arg("campaign")
     campaign = _campaign(campaign_id) if campaign_id else None
     context, status = _results_request(campaign)
     result: results.Results | None = context["result"]

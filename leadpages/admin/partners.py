@@ -46,6 +46,7 @@ from leadpages.i18n import LANGUAGES
 from leadpages.partners import services as partners
 from leadpages.partners.models import Partner
 from leadpages.web.transactions import write_phase
+from leadpages.web.uploads import accepts_uploads
 
 #: The content of an arrangement, as check_content takes it.
 CONTENT_KEYS = ("purposes", "informs_at_collection", "contact_point", "rights_handling",
@@ -122,6 +123,7 @@ def _save_partner(form: PartnerForm, partner: Partner | None) -> Partner | None:
 
 @bp.route("/partners/new", methods=["GET", "POST"])
 @staff_required("partners")
+@accepts_uploads
 def partner_new() -> BaseResponse | tuple[str, int]:
     """Sign up a partner: who it is, contacts, logo, and where its leads go."""
     form = PartnerForm()
@@ -145,6 +147,7 @@ def partner_new() -> BaseResponse | tuple[str, int]:
 
 @bp.route(f"/partners/<{ID}:partner_id>/edit", methods=["GET", "POST"])
 @staff_required("partners")
+@accepts_uploads
 def partner_edit(partner_id: int) -> BaseResponse | tuple[str, int]:
     """Change a partner's details, logo or channels."""
     partner = _partner(partner_id)

@@ -213,6 +213,10 @@ def audience_export(audience_id: int) -> BaseResponse:
         done = audiences.export_audience(db.session, audience, run_by=actor_label(g.staff))
     except audiences.AudienceError as error:
         db.session.rollback()
+        write_phase()
+        audit.record(db.session, g.staff, "audience.export", f"audience:{audience_id}",
+                     status="failed")
+        db.session.commit()
         flash(_l("Not exported: %(reason)s", reason=str(error)), "error")
         return redirect(url_for("admin.audience_show", audience_id=audience_id), 303)
     # The export commits its own phases (snapshot read, then the write); the event follows it.

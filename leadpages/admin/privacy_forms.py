@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from leadpages.admin.blueprint import MAX_ID
 from leadpages.admin.forms import REQUIRED, STRIP, ServiceCheck
 from leadpages.audiences import services as audiences
 from leadpages.audiences.models import PLATFORMS
@@ -32,9 +33,11 @@ PHONE_ATTRS = {"type": "tel", "autocomplete": "off", "inputmode": "tel"}
 
 def _int_or_none(value: Any) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    # A larger id names nothing, and the database could not even bind it.
+    return number if number is not None and 1 <= number <= MAX_ID else None
 
 
 class CheckboxesField(SelectMultipleField):
@@ -95,7 +98,8 @@ class AudienceForm(Form):
     window_days = IntegerField(_l("Leads of the last (days)"), [
         InputRequired(REQUIRED), NumberRange(1, audiences.MAX_WINDOW_DAYS)], default=180)
     platform = SelectField(_l("Platform"), choices=[SelectChoice(p) for p in PLATFORMS])
-    min_size = IntegerField(_l("Minimum size"), [InputRequired(REQUIRED), NumberRange(1)],
+    min_size = IntegerField(_l("Minimum size"), [InputRequired(REQUIRED),
+                                                 NumberRange(1, 10_000_000)],
                             default=audiences.DEFAULT_MIN_SIZE,
                             description=_l("Fewer people than this and no upload file is "
                                            "written."))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
 from leadpages.admin.auth import staff_required
-from leadpages.admin.blueprint import ID, bp, page_number
+from leadpages.admin.blueprint import ID, bp, id_arg, page_number
 from leadpages.admin.project_forms import PhotoForm, PhotoUploadForm, ProjectForm, options
 from leadpages.audit import services as audit
 from leadpages.extensions import db
@@ -30,9 +30,10 @@ from leadpages.projects.models import PROJECT_STATUSES, Category, Project, Proje
 from leadpages.public import pages
 from leadpages.web.pagination import paginate
 from leadpages.web.transactions import write_phase
+from leadpages.web.uploads import UPLOAD_FILES, accepts_uploads
 
-#: At most this many files in one upload.
-MAX_FILES = 12
+#: At most this many files in one upload: what the body limit for uploads leaves room for.
+MAX_FILES = UPLOAD_FILES
 
 STATUS_NAMES = {"draft": _l("Draft"), "published": _l("Published"), "closed": _l("Closed")}
 
@@ -73,7 +74,7 @@ def _page_changed() -> None:
 def projects() -> str:
     """Every project, newest change first, filtered by status and partner."""
     status = request.args.get("status") or ""
-    partner_id = request.args.get("partner", type=int) or 0
+    partner_id = id_arg("partner") or 0
     query = select(Project).order_by(Project.updated_at.desc(), Project.id.desc())
     if status in PROJECT_STATUSES:
         query = query.where(Project.status == status)
@@ -96,7 +97,7 @@ def project_new() -> str | tuple[str, int] | BaseResponse:
     """A new project: every field, the texts in each language, the categories."""
     form = ProjectForm()
     _form_choices(form)
-    chosen = request.args.get("partner", 0, type=int)
+    chosen = id_arg("partner") or 0
     if request.method == "GET" and chosen:
         form.partner_id.data = chosen
     if request.method == "POST":
@@ -133,9 +134,15 @@ def project_edit(project_id: int) -> str | tuple[str, int] | BaseResponse:
             try:
                 editing.check_fields(db.session, form.to_fields(), project)
                 _write_phase(project)
+                before = sorted(c.code for c in project.categories)
                 changed = editing.update_project(db.session, project, form.to_fields(),
                                                  form.to_texts(), form.categories.data or [],
                                                  g.staff)
+                after = sorted(c.code for c in project.categories)
+                if after != before:
+                    # Every lead of the project is re-tagged: a change to people's data.
+                    audit.record(db.session, g.staff, "project.categories",
+                                 f"project:{project.id}", before=before, after=after)
             except ProjectError as error:
                 db.session.rollback()
                 form.show_error(error)
@@ -220,6 +227,7 @@ def _change_status(project_id: int, action: str) -> tuple[str, int] | BaseRespon
 
 @bp.route(f"/projects/<{ID}:project_id>/photos", methods=["GET", "POST"])
 @staff_required("projects")
+@accepts_uploads
 def project_photos(project_id: int) -> str | tuple[str, int] | BaseResponse:
     """The project's photos: upload, describe, set the centre of interest, order, remove."""
     project = _project(project_id)
@@ -338,6 +346,11 @@ def project_preview(project_id: int, lang: str) -> str | BaseResponse:
     if project.text(lang) is None:
         flash(_l("The page has no text in this language yet."), "info")
         return redirect(url_for("admin.project_edit", project_id=project.id), 303)
+    if lang not in project.languages:
+        # Visitors get no page in this language: there is nothing to show as they would see it.
+        flash(_l("The page is not published in this language: tick it among the languages "
+                 "first."), "info")
+        return redirect(url_for("admin.project_edit", project_id=project.id), 303)
     form = pages.landing_form(project)
     if form is None and project.status == "draft":
         # A draft takes no requests yet; show the form it will have once published.
@@ -387,7 +400,7 @@ def project_version(project_id: int, number: int) -> str:
     version = editing.get_version(db.session, project, number)
     if version is None:
         abort(404)
-    other_number = request.args.get("with", type=int) or number - 1
+    other_number = id_arg("with") or number - 1
     other = editing.get_version(db.session, project, other_number) if other_number else None
     older, newer = (other, version) if other is None or other.number < number else (version,
                                                                                      other)

@@ -355,6 +355,18 @@ class Pacer:
             now = self.next_at
         self.next_at = now + 60.0 / self.per_minute
 
+    def after(self, last_sent: datetime | None, now: datetime) -> None:
+        """Keep the pace from a message sent at `last_sent`, by this run or any other.
+
+        Several workers take turns at a mailing; each has its own pacer, so the pace between
+        them comes from the last message the database says was sent.
+        """
+        if last_sent is None:
+            return
+        wait = 60.0 / self.per_minute - (now - last_sent).total_seconds()
+        if wait > 0:
+            self.next_at = max(self.next_at or 0.0, self.clock() + wait)
+
 
 @dataclass
 class Progress:
@@ -399,6 +411,8 @@ def send(session: Session, mailing: Mailing, config: dict[str, Any], *,
     mailing_id = mailing.id
     _start(session, mailing, takeover, now())
     pacer = pacer or Pacer(int(config["MAILING_RATE_PER_MINUTE"]), sleep=sleep, clock=clock)
+    pacer.after(session.scalar(select(func.max(MailingRecipient.sent_at)).where(
+        MailingRecipient.mailing_id == mailing_id)), now())
     result = SendResult(report={})
     stopped = False
     try:

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from leadpages.arrangements import services as arrangements
@@ -115,17 +115,26 @@ def check_slug(session: Session, slug: str, project: Project | None = None) -> s
     return slug
 
 
+def was_published(session: Session, project: Project) -> bool:
+    """Whether the page is or ever was public (a draft re-opened after closing was)."""
+    if project.status != "draft":
+        return True
+    return session.scalar(select(exists().where(
+        ProjectVersion.project_id == project.id, ProjectVersion.action == "published"))) or False
+
+
 def check_fields(session: Session, fields: ProjectFields,
                  project: Project | None = None) -> ProjectFields:
     """The fields made tidy, or ProjectError for the first one that is wrong."""
     if session.get(Partner, fields.partner_id) is None:
         raise ProjectError("partner_id", _l("Choose a partner."))
     if project is not None and fields.partner_id != project.partner_id and (
-            project.status != "draft" or lead_count(session, project)):
+            was_published(session, project) or lead_count(session, project)):
         raise ProjectError("partner_id", _l(
             "The partner of a page that was published or has leads cannot change."))
     fields.slug = check_slug(session, fields.slug, project)
-    if project is not None and fields.slug != project.slug and project.status != "draft":
+    if (project is not None and fields.slug != project.slug
+            and was_published(session, project)):
         raise ProjectError("slug", _l(
             "The address of a published or closed page cannot change: ads link to it."))
     fields.street, fields.postcode = fields.street.strip(), fields.postcode.strip()

@@ -133,6 +133,52 @@ def test_the_worker_sends_in_slices_at_the_pace(
     assert len(smtp.of_mailing(mailing.id)) == 2
 
 
+def test_a_second_worker_keeps_the_pace_of_the_first(
+        app: Flask, people: tuple[Project, Project], session: Session, smtp: Any) -> None:
+    """Each worker has its own pacer; the pace between them comes from the last message sent."""
+    from datetime import timedelta
+
+    from leadpages.db import utcnow
+
+    _source, target = people
+    start = utcnow()
+
+    class Clock:
+        now = 100.0
+
+        def __call__(self) -> float:
+            return self.now
+
+        def sleep(self, seconds: float) -> None:
+            self.now += seconds
+
+        def wall(self) -> Any:
+            return start + timedelta(seconds=self.now - 100.0)
+
+    clock = Clock()
+    with app.app_context():
+        mailing = mailings.create_mailing(session, target.slug, ["residential"], "tester")
+        mailings.plan(session, mailing)
+        mailings.request_send(session, mailing)
+        session.commit()
+        first = mailings.Pacer(60, sleep=clock.sleep, clock=clock)  # one a second
+        one = mailings.send(session, mailing, app.config, pacer=first, until=clock.now + 0.5,
+                            now=clock.wall)
+        assert [step.status for step in one.done] == ["sent"]
+        # Another worker, a fresh pacer, a moment later: the second message is not due yet.
+        clock.now += 0.2
+        second = mailings.Pacer(60, sleep=clock.sleep, clock=clock)
+        none = mailings.send(session, mailing, app.config, pacer=second,
+                             until=clock.now + 0.5, now=clock.wall)
+        assert none.done == []
+        assert mailings.is_send_requested(mailing)
+        clock.now += 1.0
+        rest = mailings.send(session, mailing, app.config, pacer=second, until=clock.now + 0.5,
+                             now=clock.wall)
+        assert [step.status for step in rest.done] == ["sent"]
+    assert len(smtp.of_mailing(mailing.id)) == 2
+
+
 def test_worker_drops_a_request_it_cannot_carry_out(
         app: Flask, people: tuple[Project, Project], session: Session) -> None:
     _source, target = people
