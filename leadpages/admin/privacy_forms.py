@@ -48,7 +48,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 class LeadSearchForm(PlainForm):
-    """The lead search (a GET form: no CSRF, nothing changes)."""
+    """The lead search (sent by POST so that what is typed stays out of addresses)."""
 
     email = StringField(_l("Email address"), [Optional(), Length(max=254)], **STRIP,
                         render_kw=EMAIL_ATTRS)

@@ -48,7 +48,7 @@ def test_a_bad_register_lookup_is_explained_in_dutch(
 def test_a_bad_lead_search_phone_is_explained_in_dutch(
         staff_browser: Callable[..., StaffBrowser]) -> None:
     officer = staff_browser("privacy")
-    answer = officer.get("/admin/leads?phone=12", headers=DUTCH)
+    answer = officer.post("/admin/leads", {"phone": "12"}, headers=DUTCH)
     assert answer.status_code == 422
     page = text_of(answer)
     assert "is geen geldig telefoonnummer, zoals +32470123456" in page
