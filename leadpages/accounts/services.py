@@ -24,6 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from leadpages.accounts.models import PartnerUser
 from leadpages.db import utcnow
+from leadpages.errors import FieldError
 from leadpages.mail.services import queue_email
 from leadpages.partners.models import Partner
 from leadpages.staff.models import StaffUser
@@ -44,16 +45,8 @@ RESET_MAX_AGE = timedelta(hours=1)
 HASH_METHOD = "scrypt"
 
 
-class AccountError(ValueError):
+class AccountError(FieldError):
     """A user cannot be created or changed as asked; `field` names the input to fix."""
-
-    def __init__(self, field: str, message: object) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 # Checks shared by the portal's forms and the CLI.

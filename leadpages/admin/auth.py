@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask import session as cookie
@@ -23,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from leadpages.extensions import db
 from leadpages.staff import services as staff
 from leadpages.staff.models import StaffUser
+from leadpages.web import redirects
 
 SESSION_KEY = "staff"
 PENDING_KEY = "staff_pending"
@@ -113,14 +113,7 @@ def _user(data: dict[str, Any], max_age: float) -> StaffUser | None:
 
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a page of the workspace on this site, else None (no open redirects)."""
-    if not target or "\\" in target or any(ord(char) < 32 for char in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/admin/"):
-        return None
-    if target.startswith("//"):
-        return None
-    return target
+    return redirects.safe_next(target, "/admin/")
 
 
 def staff_required(capability: str | None = None) -> Callable[[F], F]:

@@ -1,49 +1,22 @@
 """Forms of the workspace's own pages: sign-in, the second factor, staff accounts.
 
-Each part of the workspace keeps its other forms beside its views (`<part>_forms.py`) or in its
-domain; what they share is here: `REQUIRED`, `STRIP` and `ServiceCheck`.
+Each part of the workspace keeps its other forms beside its views (`<part>_forms.py`); what
+every form shares (`REQUIRED`, `STRIP`, `ServiceCheck`) comes from leadpages.web.forms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, HiddenField, PasswordField, SelectField, StringField
-from wtforms import Form as BaseForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length
 
 from leadpages.accounts import services as accounts
 from leadpages.staff import services as staff
 from leadpages.staff.models import STAFF_ROLES
-from leadpages.web.forms import Form
+from leadpages.web.forms import REQUIRED, STRIP, Form, ServiceCheck
 
-REQUIRED = _l("Fill in this field.")
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-STRIP = {"filters": [_strip]}
-
-
-class ServiceCheck:
-    """Run a service's check on the field; its AccountError (or ValueError) becomes the error."""
-
-    def __init__(self, check: Callable[[str], Any]) -> None:
-        self.check = check
-
-    def __call__(self, form: BaseForm, field: Field) -> None:
-        try:
-            result = self.check(field.data or "")
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
-        if isinstance(result, str):
-            field.data = result
-
+__all__ = ["REQUIRED", "STRIP", "CodeForm", "ServiceCheck", "SignInForm", "StaffUserForm"]
 
 class SignInForm(Form):
     """Email address and password."""

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadpages.campaigns.models import CHANNELS, Campaign
+from leadpages.errors import FieldError
 from leadpages.projects.models import Project
 
 #: The UTM source and medium a channel's links carry unless the marketer says otherwise.
@@ -43,16 +44,8 @@ _RANDOM_ALPHABET = string.ascii_lowercase + string.digits
 _CHUNK = 500
 
 
-class CampaignError(ValueError):
+class CampaignError(FieldError):
     """A campaign cannot be saved as asked; `field` names the input to fix."""
-
-    def __init__(self, field: str, message: object) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadpages.db import utcnow
+from leadpages.errors import FieldError
 from leadpages.media.images import ImageRejected, store_logo
 from leadpages.partners.models import Partner
 
@@ -149,16 +150,8 @@ def check_email_recipients(addresses: list[str]) -> list[str]:
 # Creating and editing partners (the staff workspace).
 
 
-class PartnerError(ValueError):
+class PartnerError(FieldError):
     """A partner cannot be saved as asked; `field` names the input to fix."""
-
-    def __init__(self, field: str, message: object) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, request, url_for
 from flask import session as cookie
@@ -20,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from leadpages.accounts.models import PartnerUser
 from leadpages.extensions import db
+from leadpages.web import redirects
 
 SESSION_KEY = "portal"
 
@@ -79,14 +79,7 @@ def _valid_user(data: Any) -> PartnerUser | None:
 
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a page of the portal on this site, else None (no open redirects)."""
-    if not target or "\\" in target or any(ord(char) < 32 for char in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/portal/"):
-        return None
-    if target.startswith("//"):
-        return None
-    return target
+    return redirects.safe_next(target, "/portal/")
 
 
 def login_required(view: F) -> F:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -15,29 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from leadpages.accounts import services as accounts
 from leadpages.delivery.models import DELIVERY_STATUSES
-from leadpages.web.forms import Form
-
-REQUIRED = _l("Fill in this field.")
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-STRIP = {"filters": [_strip]}
-
-
-class AccountCheck:
-    """Run one of the accounts service's checks; its refusal becomes the field's error."""
-
-    def __init__(self, check: Callable[[str], str]) -> None:
-        self.check = check
-
-    def __call__(self, form: BaseForm, field: Field) -> None:
-        try:
-            field.data = self.check(field.data or "")
-        except accounts.AccountError as error:
-            raise ValidationError(str(error)) from None
+from leadpages.web.forms import REQUIRED, STRIP, Form, ServiceCheck
 
 
 class SignInForm(Form):
@@ -56,7 +33,7 @@ class ForgotPasswordForm(Form):
     """The address to send a reset link to."""
 
     email = StringField(_l("Email address"), [DataRequired(REQUIRED),
-                                              AccountCheck(accounts.check_email)], **STRIP,
+                                              ServiceCheck(accounts.check_email)], **STRIP,
                         render_kw={"autocomplete": "username", "type": "email",
                                    "inputmode": "email", "spellcheck": "false"})
 
@@ -65,7 +42,7 @@ class ResetPasswordForm(Form):
     """A new password, twice."""
 
     password = PasswordField(_l("New password"), [DataRequired(REQUIRED),
-                                                  AccountCheck(accounts.check_password)],
+                                                  ServiceCheck(accounts.check_password)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("New password again"), [
         DataRequired(REQUIRED), EqualTo("password", _l("The two passwords are not the same.")),

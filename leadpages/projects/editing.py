@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from leadpages.arrangements import services as arrangements
 from leadpages.categories import services as categories
+from leadpages.errors import FieldError
 from leadpages.i18n import LANGUAGES
 from leadpages.leads.forms import COUNTRIES, CURRENCIES, OPTIONAL_FIELDS
 from leadpages.leads.models import Lead
@@ -55,16 +56,8 @@ IMAGE_MESSAGES = {
 }
 
 
-class ProjectError(ValueError):
+class ProjectError(FieldError):
     """A change that cannot be made as asked: which field, and a message for the person."""
-
-    def __init__(self, field: str, message: Any) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 @dataclass

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from admin_support import PASSWORD, StaffBrowser
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadpages.db import utcnow
+from leadpages.leads.models import Lead
+from leadpages.projects.models import Project
 from leadpages.staff import services as staff
 from leadpages.staff.models import StaffUser
 
@@ -41,6 +45,22 @@ def staff_browser(app: Flask, make_staff: Callable[..., StaffUser]) -> Callable[
         return StaffBrowser(app.test_client()).sign_in(make_staff(role))
 
     return open_as
+
+
+@pytest.fixture
+def lead_of(session: Session, submit: Callable[..., Any]) -> Callable[..., Lead]:
+    """A lead through the public form (the real intake); returns it as stored."""
+
+    def make(project: Project, **fields: Any) -> Lead:
+        answer = submit(project, **fields)
+        assert answer.status_code in (302, 303), answer.status_code
+        session.expire_all()
+        lead = session.scalars(select(Lead).where(Lead.project_id == project.id)
+                               .order_by(Lead.id.desc())).first()
+        assert lead is not None
+        return lead
+
+    return make
 
 
 @pytest.fixture

@@ -28,17 +28,6 @@ def folder(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-@pytest.fixture
-def lead_of(session: Session, submit: Callable[..., Any]) -> Callable[..., Lead]:
-    def make(project: Project, **fields: Any) -> Lead:
-        assert submit(project, **fields).status_code in (302, 303)
-        session.expire_all()
-        lead = session.scalars(select(Lead).where(Lead.project_id == project.id)
-                               .order_by(Lead.id.desc())).first()
-        assert lead is not None
-        return lead
-
-    return make
 
 
 def _define(browser: StaffBrowser, **values: Any) -> Any:

@@ -20,22 +20,6 @@ from leadpages.objections import services as objections
 from leadpages.projects.models import Project
 
 
-@pytest.fixture
-def lead_of(session: Session, submit: Callable[..., Any]) -> Callable[..., Lead]:
-    """A lead through the public form; returns it as stored."""
-
-    def make(project: Project, **fields: Any) -> Lead:
-        answer = submit(project, **fields)
-        assert answer.status_code in (302, 303), answer.status_code
-        session.expire_all()
-        lead = session.scalars(select(Lead).where(Lead.project_id == project.id)
-                               .order_by(Lead.id.desc())).first()
-        assert lead is not None
-        return lead
-
-    return make
-
-
 def _audit_text(session: Session) -> str:
     session.expire_all()
     return " ".join(f"{e.action} {e.subject} {e.detail}" for e in

@@ -21,19 +21,6 @@ from leadpages.projects.models import Project
 
 
 @pytest.fixture
-def lead_of(session: Session, submit: Callable[..., Any]) -> Callable[..., Lead]:
-    def make(project: Project, **fields: Any) -> Lead:
-        assert submit(project, **fields).status_code in (302, 303)
-        session.expire_all()
-        lead = session.scalars(select(Lead).where(Lead.project_id == project.id)
-                               .order_by(Lead.id.desc())).first()
-        assert lead is not None
-        return lead
-
-    return make
-
-
-@pytest.fixture
 def people(make_project: Callable[..., Project], lead_of: Callable[..., Lead]
            ) -> tuple[Project, Project]:
     """A source project with two opted-in leads (one of whom objects later), and a target."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from admin_support import StaffBrowser
@@ -17,19 +16,6 @@ from leadpages.leads.models import Lead
 from leadpages.objections import services as objections
 from leadpages.objections.models import Objection
 from leadpages.projects.models import Project
-
-
-@pytest.fixture
-def lead_of(session: Session, submit: Callable[..., Any]) -> Callable[..., Lead]:
-    def make(project: Project, **fields: Any) -> Lead:
-        assert submit(project, **fields).status_code in (302, 303)
-        session.expire_all()
-        lead = session.scalars(select(Lead).where(Lead.project_id == project.id)
-                               .order_by(Lead.id.desc())).first()
-        assert lead is not None
-        return lead
-
-    return make
 
 
 def _audit(session: Session, action: str) -> list[AuditEvent]:
