@@ -261,11 +261,19 @@ class Worker:
         if pacer.next_at is not None and pacer.next_at > until:
             return 0  # its next message is not due within this turn
         mailing = mailings.next_requested(session)
+        takeover = False
+        if mailing is None:
+            mailing = mailings.stalled_request(session)
+            takeover = mailing is not None
         if mailing is None:
             session.rollback()
             return 0
+        if takeover:
+            log.warning("worker %s: resuming mailing %s, whose run stopped mid-way",
+                        self.name, mailing.id)
         try:
-            result = mailings.send(session, mailing, self.config, pacer=pacer, until=until)
+            result = mailings.send(session, mailing, self.config, pacer=pacer, until=until,
+                                   takeover=takeover)
         except mailings.MailingError as error:
             log.warning("worker %s: mailing %s not sent: %s", self.name, mailing.id, error)
             mailings.drop_request(session, mailing.id)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, render_template
@@ -491,6 +491,30 @@ def next_requested(session: Session) -> Mailing | None:
     for mailing in session.scalars(
             select(Mailing).where(or_(Mailing.status == "draft",
                                       (Mailing.status == "sent") & has_queued))
+            .order_by(Mailing.id)):
+        if is_send_requested(mailing):
+            return mailing
+    return None
+
+
+#: A run that sent nothing for this long has stopped (a worker killed in the middle of a slice):
+#: a slice lasts seconds, and even the slowest pace sends a message a minute.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def stalled_request(session: Session, now: datetime | None = None) -> Mailing | None:
+    """A mailing asked for from the workspace whose run stopped mid-way, for the worker to resume.
+
+    It is `sending`, and nothing of it was sent for STALLED_AFTER. Resuming takes it over
+    (`send(..., takeover=True)`): a message claimed by the stopped run is marked interrupted,
+    never sent twice.
+    """
+    last_sent = (select(func.max(MailingRecipient.sent_at))
+                 .where(MailingRecipient.mailing_id == Mailing.id).scalar_subquery())
+    quiet_since = (now or utcnow()) - STALLED_AFTER
+    for mailing in session.scalars(
+            select(Mailing).where(Mailing.status == "sending",
+                                  func.coalesce(last_sent, Mailing.started_at) < quiet_since)
             .order_by(Mailing.id)):
         if is_send_requested(mailing):
             return mailing

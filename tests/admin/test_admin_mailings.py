@@ -166,6 +166,40 @@ def test_a_second_worker_keeps_the_pace_of_the_first(
     assert len(smtp.of_mailing(mailing.id)) == 2
 
 
+def test_the_worker_resumes_a_send_whose_run_stopped(
+        app: Flask, people: tuple[Project, Project], session: Session, smtp: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed mid-slice leaves the mailing `sending`; another resumes it later."""
+    from datetime import timedelta
+
+    from leadpages.db import utcnow
+
+    _source, target = people
+    with app.app_context():
+        mailing = mailings.create_mailing(session, target.slug, ["residential"], "tester")
+        mailings.plan(session, mailing)
+        mailings.request_send(session, mailing)
+        session.commit()
+    monkeypatch.setitem(app.config, "MAILING_RATE_PER_MINUTE", 6000)
+    # Killed a moment ago: still within the quiet time, so it is left alone.
+    session.execute(update(Mailing).where(Mailing.id == mailing.id)
+                    .values(status="sending", started_at=utcnow() - timedelta(minutes=1)))
+    session.commit()
+    Worker(app, name="second-worker").run_once()
+    assert smtp.of_mailing(mailing.id) == []
+    # Quiet for longer than a run ever is: it stopped. The next turn takes it over.
+    session.execute(update(Mailing).where(Mailing.id == mailing.id).values(
+        started_at=utcnow() - mailings.STALLED_AFTER - timedelta(minutes=1)))
+    session.commit()
+    Worker(app, name="second-worker").run_once()
+    assert len(smtp.of_mailing(mailing.id)) == 2
+    session.expire_all()
+    found = session.get(Mailing, mailing.id)
+    assert found is not None
+    assert found.status == "sent"
+    assert not mailings.is_send_requested(found)
+
+
 def test_worker_drops_a_request_it_cannot_carry_out(
         app: Flask, people: tuple[Project, Project], session: Session) -> None:
     _source, target = people
