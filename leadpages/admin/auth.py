@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, url_for
 from flask import session as cookie
 from flask_babel import lazy_gettext as _l
 
@@ -128,11 +128,8 @@ def staff_required(capability: str | None = None) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = signed_in_staff()
             if user is None:
-                target = None
-                if request.method == "GET":
-                    query = request.query_string.decode("utf-8", "replace")
-                    target = request.path + (f"?{query}" if query else "")
-                return redirect(url_for("admin.sign_in", next=safe_next(target)), 303)
+                return redirect(url_for("admin.sign_in",
+                                        next=safe_next(redirects.asked_for())), 303)
             g.staff = user
             if capability is not None and not staff.can(user, capability):
                 abort(403)

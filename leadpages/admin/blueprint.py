@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, current_app, g, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import Forbidden, TooManyRequests
+from werkzeug.exceptions import Forbidden
 
 from leadpages.staff import services as staff
 from leadpages.web.errors import render_error
+from leadpages.web.private import private_pages
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -76,18 +77,7 @@ def _helpers() -> dict[str, Any]:
         g.get("staff"), c), "ROLE_LABELS": staff.ROLE_LABELS}
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    # Personal data, secrets and QR codes must stay out of browser and proxy caches.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
-@bp.errorhandler(TooManyRequests)
-def _too_many(_error: TooManyRequests) -> tuple[str, int]:
-    return render_error(429, str(_l("Too many attempts from your network in a short while. "
-                                    "Wait 15 minutes and try again.")))
+private_pages(bp)
 
 
 @bp.errorhandler(Forbidden)

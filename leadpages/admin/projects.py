@@ -48,13 +48,6 @@ def _project(project_id: int) -> Project:
     return project
 
 
-def _write_phase(project: Project) -> None:
-    """web.transactions.write_phase with the project locked: only its own row (its partner is
-    joined, and PostgreSQL locks no row on the outer side of a join)."""
-    write_phase()
-    db.session.refresh(project, with_for_update={"of": Project})
-
-
 def _form_choices(form: ProjectForm) -> None:
     form.partner_id.choices = options([("", "—")] + [
         (str(p.id), p.legal_name) for p in db.session.scalars(
@@ -133,7 +126,7 @@ def project_edit(project_id: int) -> str | tuple[str, int] | BaseResponse:
         if form.validate():
             try:
                 editing.check_fields(db.session, form.to_fields(), project)
-                _write_phase(project)
+                write_phase(project)
                 before = sorted(c.code for c in project.categories)
                 changed = editing.update_project(db.session, project, form.to_fields(),
                                                  form.to_texts(), form.categories.data or [],
@@ -204,7 +197,7 @@ def project_reopen(project_id: int) -> tuple[str, int] | BaseResponse:
 
 def _change_status(project_id: int, action: str) -> tuple[str, int] | BaseResponse:
     project = _project(project_id)
-    _write_phase(project)
+    write_phase(project)
     try:
         {"publish": editing.publish, "close": editing.close,
          "reopen": editing.reopen}[action](db.session, project, g.staff)
@@ -258,7 +251,7 @@ def project_photos(project_id: int) -> str | tuple[str, int] | BaseResponse:
             form.photos.errors = problems
     if form.photos.errors:
         return _photos_page(project, form), 422
-    _write_phase(project)
+    write_phase(project)
     editing.add_photos(db.session, project, stored, g.staff)
     db.session.commit()
     _page_changed()
@@ -304,7 +297,7 @@ def project_photo_edit(project_id: int, photo_id: int) -> tuple[str, int] | Base
     form = PhotoForm(prefix=f"photo-{photo.id}")
     if form.validate():
         alt = {lang: form[f"alt_{lang}"].data or "" for lang in LANGUAGES}
-        _write_phase(project)
+        write_phase(project)
         try:
             changed = editing.update_photo(db.session, photo, alt, form.focus_x.data / 100,
                                            form.focus_y.data / 100, g.staff)
@@ -327,7 +320,7 @@ def project_photo_action(project_id: int, photo_id: int, action: str) -> BaseRes
     """Move a photo earlier or later (the first is the page's main photo), or remove it."""
     project = _project(project_id)
     photo = _photo(project, photo_id)
-    _write_phase(project)
+    write_phase(project)
     if action == "remove":
         editing.remove_photo(db.session, photo, g.staff)
         flash(_l("The photo was removed from the page."), "info")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import current_app, flash, g, redirect, url_for
 from flask import session as cookie
 from flask_babel import lazy_gettext as _l
 
@@ -89,11 +89,8 @@ def login_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         user = signed_in_user()
         if user is None:
-            target = None
-            if request.method == "GET":
-                query = request.query_string.decode("utf-8", "replace")
-                target = request.path + (f"?{query}" if query else "")
-            return redirect(url_for("portal.sign_in", next=safe_next(target)), 303)
+            return redirect(url_for("portal.sign_in", next=safe_next(redirects.asked_for())),
+                            303)
         g.user = user
         g.partner = user.partner
         return view(*args, **kwargs)

@@ -25,7 +25,6 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
 
 from leadpages.accounts import apikeys
@@ -53,7 +52,7 @@ from leadpages.portal.forms import (
     WebhookForm,
 )
 from leadpages.projects.models import Project
-from leadpages.web.errors import render_error
+from leadpages.web.private import private_pages
 from leadpages.web.transactions import write_phase
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -74,18 +73,7 @@ def _rate(name: str, default: str) -> Any:
 _write_phase = write_phase
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    # Partner data and one-time secrets must stay out of browser and proxy caches.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
-@bp.errorhandler(TooManyRequests)
-def _too_many(_error: TooManyRequests) -> tuple[str, int]:
-    return render_error(429, str(_l("Too many attempts from your network in a short while. "
-                                    "Wait 15 minutes and try again.")))
+private_pages(bp)
 
 
 @bp.context_processor

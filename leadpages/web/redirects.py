@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import request
+
+
+def asked_for() -> str | None:
+    """The page this GET asked for, to come back to after sign-in (None for other methods)."""
+    if request.method != "GET":
+        return None
+    query = request.query_string.decode("utf-8", "replace")
+    return request.path + (f"?{query}" if query else "")
+
 
 def safe_next(target: str | None, prefix: str) -> str | None:
     """`target` if it is a page under `prefix` ("/portal/", "/admin/") of this site, else None.

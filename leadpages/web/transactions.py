@@ -16,9 +16,11 @@ def write_phase(*rows: Any) -> None:
     write lock (BEGIN IMMEDIATE) only here, right before its writes. The commit matters:
     begin_write joins a transaction already open, and the read phase has one (at least the
     signed-in user). `rows` are the objects the writes change, loaded afresh in the write
-    transaction, so that no change made meanwhile is lost.
+    transaction, so that no change made meanwhile is lost. Only each row's own table is locked
+    (`FOR UPDATE OF`): PostgreSQL refuses to lock the outer side of a join, which a relationship
+    loaded with the row (a project's partner) would bring in.
     """
     db.session.commit()
     begin_write(db.session)
     for row in rows:
-        db.session.refresh(row, with_for_update=True)
+        db.session.refresh(row, with_for_update={"of": type(row)})
